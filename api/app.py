@@ -1,0 +1,91 @@
+"""The Starlette application: routes, middleware, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+from api import __version__
+from api.db import Database
+from api.graphql.schema import build_schema
+from api.graphql.view import GraphQLView
+from api.identity.keys import load_signing_key
+from api.identity.tokens import AccessTokens
+from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from api.migrations import is_at_head
+from api.settings import Settings
+
+logger = logging.getLogger("api")
+
+
+def access_tokens(settings: Settings) -> AccessTokens:
+    return AccessTokens(
+        load_signing_key(settings), issuer=settings.token_issuer, audience=settings.token_audience
+    )
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    """The whole service for `settings`; pass `database` to share an engine (tests)."""
+    settings = settings or Settings()
+    owns_database = database is None
+    database = database or Database(settings)
+    view = GraphQLView(
+        build_schema(settings), settings=settings, database=database, tokens=access_tokens(settings)
+    )
+
+    async def healthz(request: Request) -> Response:
+        """The process answers."""
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    async def readyz(request: Request) -> Response:
+        """The database answers and its schema is at the latest migration."""
+        try:
+            async with database.read() as connection:
+                await connection.execute(text("SELECT 1"))
+            at_head = await is_at_head(database)
+        except Exception:  # any database failure means "not ready"
+            logger.warning("readiness check failed", exc_info=True)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        if not at_head:
+            return JSONResponse({"status": "unavailable", "database": "migrations pending"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "migrations": "at head"})
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/graphql", status_code=303)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owns_database:
+            await database.dispose()
+
+    routes = [
+        Route("/graphql", view, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if not settings.is_production:
+        routes.append(Route("/", home, methods=["GET"]))
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(BodySizeLimitMiddleware, max_bytes=settings.request_max_bytes),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.database = database
+    return app
+
+
+def create_app_from_environment() -> Starlette:
+    """The uvicorn factory of `espace serve`: settings from ESPACE_* variables."""
+    return create_app(Settings())

@@ -1,0 +1,237 @@
+"""The `espace` command: serve, migrate, demo, schema export, token, keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from api.settings import Settings
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A refusal to print on stderr, ending the command with a non-zero status."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_USAGE
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"espace: invalid settings:\n{error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.run(settings, args) or 0
+    except CommandError as error:
+        print(f"espace: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="espace",
+        description="Espace Santé: one GraphQL API over a person's whole health space. "
+        "Settings come from ESPACE_* environment variables (see README.md).",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API (GraphiQL at /graphql in development)",
+        description="Serve the API with uvicorn. In development, migrate the database first.",
+    )
+    serve.add_argument("--host", help="address to bind (default: ESPACE_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: ESPACE_PORT, 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default: ESPACE_WORKERS, 1)")
+    serve.add_argument("--reload", action="store_true", help="restart on code changes (development)")
+    serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="migrate the database to the latest schema",
+        description="Run every pending migration.",
+    )
+    migrate.set_defaults(run=_migrate)
+
+    demo = commands.add_parser(
+        "demo",
+        help="load the demo personas and print a token for each",
+        description="Migrate, then create or update the demo personas (idempotent) and print a "
+        "development token for each. Refused in production.",
+    )
+    demo.set_defaults(run=_demo)
+
+    schema = commands.add_parser(
+        "schema", help="the GraphQL schema", description="Work with the GraphQL schema."
+    )
+    schema_commands = schema.add_subparsers(title="schema commands", metavar="SUBCOMMAND")
+    export = schema_commands.add_parser(
+        "export",
+        help="print the schema in SDL (as committed in schema.graphql)",
+        description="Print the schema in SDL, or write it to --output.",
+    )
+    export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    export.set_defaults(run=_schema_export)
+    schema.set_defaults(run=lambda settings, args: schema.print_help() or EXIT_USAGE)
+
+    token = commands.add_parser(
+        "token",
+        help="print a development bearer token",
+        description="Print a development bearer token for a persona handle, an account id or a person's "
+        "id, on the last line. Refused in production.",
+    )
+    token.add_argument("--as", dest="who", required=True, metavar="PERSONA_OR_ID", help="e.g. nadia, gp")
+    token.add_argument(
+        "--scopes", help='space-separated scopes, e.g. "agenda:read documents:read" (default: all)'
+    )
+    token.add_argument("--ttl", help="lifetime such as 15m, 1h or 2d (default: ESPACE_DEV_TOKEN_TTL, 12h)")
+    token.set_defaults(run=_token)
+
+    keys = commands.add_parser(
+        "keys", help="secrets for production", description="Generate production secrets."
+    )
+    key_commands = keys.add_subparsers(title="keys commands", metavar="SUBCOMMAND")
+    generate = key_commands.add_parser(
+        "generate",
+        help="print new secrets as ESPACE_...=... lines",
+        description="Print new production secrets.",
+    )
+    generate.set_defaults(run=_keys_generate)
+    keys.set_defaults(run=lambda settings, args: keys.print_help() or EXIT_USAGE)
+    return parser
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    problems = settings.production_problems()
+    if problems:
+        raise CommandError("refusing to serve in production:\n  " + "\n  ".join(problems))
+    if not settings.is_production:
+        _migrate(settings, args)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"Espace Santé on http://{host}:{port}/graphql ({settings.env.value})", flush=True)
+    uvicorn.run(
+        "api.app:create_app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if args.reload else (args.workers or settings.workers),
+        reload=args.reload,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from api.db import Database
+    from api.migrations import current_revisions, upgrade
+
+    async def run() -> set[str]:
+        database = Database(settings)
+        try:
+            await upgrade(database)
+            return await current_revisions(database)
+        finally:
+            await database.dispose()
+
+    revisions = asyncio.run(run())
+    print(f"Database migrated: at {', '.join(sorted(revisions))}.", flush=True)
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from api.app import access_tokens
+    from api.db import Database
+    from api.demo.personas import load_personas
+    from api.identity.dev_tokens import find_account, mint_development_token
+
+    if settings.is_production:
+        raise CommandError("demo data is refused in production (ESPACE_ENV=production)")
+    _migrate(settings, args)
+    tokens = access_tokens(settings)
+
+    async def run() -> list[tuple[str, str, str, str]]:
+        database = Database(settings)
+        try:
+            rows = []
+            for persona in await load_personas(database):
+                account = await find_account(database, persona.handle)
+                if account is None:
+                    raise CommandError(f"persona {persona.handle} vanished while loading")
+                token = mint_development_token(settings, tokens, account)
+                rows.append((persona.handle, persona.kind, persona.display_name, token))
+            return rows
+        finally:
+            await database.dispose()
+
+    rows = asyncio.run(run())
+    hours = settings.dev_token_ttl.total_seconds() / 3600
+    print(f"\nDemo personas ready. Development tokens, valid {hours:g} h.")
+    print("Paste one as an Authorization header in GraphiQL; `espace token --as HANDLE` mints more.")
+    for handle, kind, name, token in rows:
+        print(f"\n{handle} ({kind}, {name})\n  Authorization: Bearer {token}")
+    return 0
+
+
+def _schema_export(settings: Settings, args: argparse.Namespace) -> int:
+    from api.graphql.schema import export_sdl
+
+    sdl = export_sdl(settings)
+    if args.output:
+        args.output.write_text(sdl, encoding="utf-8")
+    else:
+        sys.stdout.write(sdl)
+    return 0
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from api.app import access_tokens
+    from api.db import Database
+    from api.identity.dev_tokens import find_account, mint_development_token, parse_ttl
+    from api.identity.scopes import ALL_SCOPES, parse_scopes
+
+    if settings.is_production:
+        raise CommandError("development tokens are refused in production (ESPACE_ENV=production)")
+    try:
+        scopes = parse_scopes(args.scopes) if args.scopes is not None else ALL_SCOPES
+        ttl = parse_ttl(args.ttl) if args.ttl else settings.dev_token_ttl
+    except ValueError as error:
+        raise CommandError(str(error)) from error
+
+    async def run():  # noqa: ANN202
+        database = Database(settings)
+        try:
+            return await find_account(database, args.who)
+        finally:
+            await database.dispose()
+
+    account = asyncio.run(run())
+    if account is None:
+        raise CommandError(f"no persona or account {args.who!r} (run `espace demo` to load the personas)")
+    print(f"# {account.display_name} ({account.handle}), scopes: {' '.join(sorted(scopes)) or '(none)'}")
+    print(mint_development_token(settings, access_tokens(settings), account, scopes=scopes, ttl=ttl))
+    return 0
+
+
+def _keys_generate(settings: Settings, args: argparse.Namespace) -> int:
+    from api.identity.keys import generate_signing_key_pem
+
+    pem = generate_signing_key_pem().strip().replace("\n", "\\n")
+    print(f'ESPACE_TOKEN_SIGNING_KEY="{pem}"')
+    return 0

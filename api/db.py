@@ -1,0 +1,144 @@
+"""The database: engine, sessions, declarative base and the types every area shares.
+
+Two ways in, measured on the dashboard prototype (ARCHITECTURE.md, Data):
+- `Database.read()`: a short-lived autocommit connection for read-only work,
+  so concurrent resolvers never share one AsyncSession and reads pay no
+  BEGIN/ROLLBACK round trips;
+- `Database.session()`: a unit of work for changes, committed as one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+from api.settings import Settings
+
+# Stable constraint names, so migrations name the same things on both dialects.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def new_id() -> uuid.UUID:
+    """A time-ordered UUID (version 7, RFC 9562): index-friendly primary keys."""
+    unix_ms = (time.time_ns() // 1_000_000) & 0xFFFF_FFFF_FFFF
+    rand_a = int.from_bytes(secrets.token_bytes(2)) & 0x0FFF
+    rand_b = int.from_bytes(secrets.token_bytes(8)) & ((1 << 62) - 1)
+    value = unix_ms << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+    return uuid.UUID(int=value)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on both dialects (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use UTC-aware values")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    url = settings.resolved_database_url
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    server_settings = {
+        "statement_timeout": str(settings.db_statement_timeout_ms),
+        "idle_in_transaction_session_timeout": str(settings.db_idle_in_transaction_timeout_ms),
+        "application_name": "espace-sante",
+    }
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_pool_size,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+        "pool_pre_ping": True,
+        "connect_args": {
+            "server_settings": server_settings,
+            "command_timeout": settings.db_statement_timeout_ms / 1000 + 5,
+        },
+    }
+
+
+def _prepare_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.close()
+
+
+class Database:
+    """The engine of one process, with its two ways in (see the module docstring)."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = settings.resolved_database_url
+        if url.startswith("sqlite"):
+            path = url.split(":///", 1)[1]
+            if path and path != ":memory:":
+                os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(url, **_engine_options(settings))
+        if self.is_sqlite:
+            _prepare_sqlite(self.engine)
+        self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for read-only statements, returned to the pool on exit."""
+        async with self._read_engine.connect() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work: committed on normal exit, rolled back on error."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""The demo personas of ../shared/docs/PERSONAS.md and their data."""

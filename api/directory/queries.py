@@ -1,0 +1,108 @@
+"""The statements that read the directory, each a single round trip."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.directory.models import Account, Operator, Organization, Patient, Professional
+from api.directory.records import (
+    AccountRecord,
+    OrganizationRecord,
+    PatientRecord,
+    ProfessionalRecord,
+)
+
+PATIENT_COLUMNS = (
+    Patient.id,
+    Patient.ins,
+    Patient.given_name,
+    Patient.family_name,
+    Patient.birth_date,
+    Patient.sex,
+    Patient.status,
+)
+PROFESSIONAL_COLUMNS = (
+    Professional.id,
+    Professional.rpps,
+    Professional.title,
+    Professional.given_name,
+    Professional.family_name,
+    Professional.profession,
+    Professional.specialty,
+    Professional.organization_id,
+)
+ORGANIZATION_COLUMNS = (Organization.id, Organization.name, Organization.kind, Organization.finess)
+
+
+async def patients_by_ids(
+    connection: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, PatientRecord]:
+    rows = await connection.execute(select(*PATIENT_COLUMNS).where(Patient.id.in_(ids)))
+    return {row.id: PatientRecord(*row) for row in rows}
+
+
+async def professionals_by_ids(
+    connection: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ProfessionalRecord]:
+    query = select(*PROFESSIONAL_COLUMNS).where(Professional.id.in_(ids))
+    return {row.id: ProfessionalRecord(*row) for row in await connection.execute(query)}
+
+
+async def organizations_by_ids(
+    connection: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, OrganizationRecord]:
+    query = select(*ORGANIZATION_COLUMNS).where(Organization.id.in_(ids))
+    return {row.id: OrganizationRecord(*row) for row in await connection.execute(query)}
+
+
+def _account_query() -> Select[
+    tuple[uuid.UUID, str, uuid.UUID | None, uuid.UUID | None, uuid.UUID | None, str]
+]:
+    space = literal(" ")
+    professional_name = func.coalesce(Professional.title + space, "") + (
+        Professional.given_name + space + Professional.family_name
+    )
+    display_name = case(
+        (Account.patient_id.is_not(None), Patient.given_name + space + Patient.family_name),
+        (Account.professional_id.is_not(None), professional_name),
+        else_=Operator.given_name + space + Operator.family_name,
+    )
+    return (
+        select(
+            Account.id,
+            Account.handle,
+            Account.patient_id,
+            Account.professional_id,
+            Account.operator_id,
+            display_name.label("display_name"),
+        )
+        .outerjoin(Patient, Patient.id == Account.patient_id)
+        .outerjoin(Professional, Professional.id == Account.professional_id)
+        .outerjoin(Operator, Operator.id == Account.operator_id)
+    )
+
+
+async def account_by_id(connection: AsyncConnection, account_id: uuid.UUID) -> AccountRecord | None:
+    row = (await connection.execute(_account_query().where(Account.id == account_id))).first()
+    return AccountRecord(*row) if row else None
+
+
+async def account_by_handle(connection: AsyncConnection, handle: str) -> AccountRecord | None:
+    row = (await connection.execute(_account_query().where(Account.handle == handle))).first()
+    return AccountRecord(*row) if row else None
+
+
+async def account_by_any_id(connection: AsyncConnection, some_id: uuid.UUID) -> AccountRecord | None:
+    """The account whose id, or whose person's id, is `some_id`."""
+    query = _account_query().where(
+        (Account.id == some_id)
+        | (Account.patient_id == some_id)
+        | (Account.professional_id == some_id)
+        | (Account.operator_id == some_id)
+    )
+    row = (await connection.execute(query)).first()
+    return AccountRecord(*row) if row else None

@@ -1,0 +1,177 @@
+"""Query limits checked before any resolver runs, and the validation cache.
+
+One extension, so that the order is certain: parse with a token cap, then
+depth and alias limits, then graphql-core's validation, all remembered per
+query text. Only the first problem is returned: a document made of a
+thousand broken directives costs one error, not a thousand.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import suppress
+from functools import lru_cache
+from threading import Lock
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    parse,
+)
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from api.errors import ErrorCode
+
+Fragments = Mapping[str, FragmentDefinitionNode]
+
+
+def selection_depth(
+    selection_set: SelectionSetNode | None, fragments: Fragments, seen: frozenset[str] = frozenset()
+) -> int:
+    """The deepest chain of fields below a selection set; introspection is not counted."""
+    if selection_set is None:
+        return 0
+    deepest = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value.startswith("__"):
+                continue
+            deepest = max(deepest, 1 + selection_depth(selection.selection_set, fragments, seen))
+        elif isinstance(selection, InlineFragmentNode):
+            deepest = max(deepest, selection_depth(selection.selection_set, fragments, seen))
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is not None and name not in seen:
+                deepest = max(deepest, selection_depth(fragment.selection_set, fragments, seen | {name}))
+    return deepest
+
+
+def alias_count(
+    selection_set: SelectionSetNode | None, fragments: Fragments, seen: frozenset[str] = frozenset()
+) -> int:
+    """Aliases used below a selection set, fragments counted where they are spread."""
+    if selection_set is None:
+        return 0
+    total = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            total += (selection.alias is not None) + alias_count(selection.selection_set, fragments, seen)
+        elif isinstance(selection, InlineFragmentNode):
+            total += alias_count(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is not None and name not in seen:
+                total += alias_count(fragment.selection_set, fragments, seen | {name})
+    return total
+
+
+def limit_errors(document: DocumentNode, *, max_depth: int, max_aliases: int) -> list[GraphQLError]:
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    depth = max((selection_depth(op.selection_set, fragments) for op in operations), default=0)
+    if depth > max_depth:
+        return [_too_complex(f"The query is {depth} levels deep; at most {max_depth} are allowed.")]
+    aliases = sum(alias_count(op.selection_set, fragments) for op in operations)
+    if aliases > max_aliases:
+        return [_too_complex(f"The query uses {aliases} aliases; at most {max_aliases} are allowed.")]
+    return []
+
+
+def _too_complex(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": ErrorCode.QUERY_TOO_COMPLEX.value})
+
+
+class _Memo:
+    """A small thread-safe LRU of validation outcomes, keyed by query text and rules."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._entries: OrderedDict[Hashable, list[GraphQLError]] = OrderedDict()
+        self._maxsize = maxsize
+        self._lock = Lock()
+
+    def get(self, key: Hashable) -> list[GraphQLError] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: list[GraphQLError]) -> None:
+        if self._maxsize <= 0:
+            return
+        with self._lock:
+            self._entries[key] = value
+            if len(self._entries) > self._maxsize:
+                self._entries.popitem(last=False)
+
+
+class QueryLimits(SchemaExtension):
+    """Parse (cached), then limits and validation (cached), before any resolver.
+
+    Build one per request with `QueryLimits.factory(...)`; the caches are shared.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_depth: int,
+        max_aliases: int,
+        max_tokens: int,
+        memo: _Memo,
+        parse: Callable[..., DocumentNode],
+    ) -> None:
+        self._parse = parse
+        self._max_depth = max_depth
+        self._max_aliases = max_aliases
+        self._max_tokens = max_tokens
+        self._memo = memo
+
+    @classmethod
+    def factory(
+        cls, *, max_depth: int, max_aliases: int, max_tokens: int, cache_size: int
+    ) -> Callable[[], QueryLimits]:
+        memo = _Memo(cache_size)
+        parse_cached = lru_cache(maxsize=cache_size)(parse)
+        return lambda: cls(
+            max_depth=max_depth, max_aliases=max_aliases, max_tokens=max_tokens, memo=memo, parse=parse_cached
+        )
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = self._max_tokens
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query:
+            # On a syntax error the document stays unparsed: strawberry parses again
+            # and reports it through its own path (raising here would skip the codes).
+            with suppress(GraphQLError):
+                context.graphql_document = self._parse(context.query, **context.parse_options)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        # Rules may differ per request (introspection allowed or not): part of the key.
+        key = (context.query or "", tuple(context.validation_rules))
+        errors = self._memo.get(key)
+        if errors is None:
+            document = context.graphql_document
+            if document is None:  # strawberry parses before validating; never here
+                raise RuntimeError("validation reached without a parsed document")
+            errors = limit_errors(document, max_depth=self._max_depth, max_aliases=self._max_aliases)
+            if not errors:
+                errors = validate_document(context.schema._schema, document, context.validation_rules)[:1]
+            self._memo.put(key, errors)
+        # A list (even empty) tells strawberry that validation has been done.
+        context.pre_execution_errors = list(errors)
+        yield

@@ -1,0 +1,34 @@
+"""The Relay `node(id)` entry point over every Node type of the schema."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from api.errors import NotFound
+from api.graphql.context import Info
+from api.graphql.ids import decode_id
+
+
+def node_types() -> dict[str, type[relay.Node]]:
+    """Every Node type by GraphQL name; areas with new Node types add them here."""
+    from api.directory.types import Organization, Professional
+    from api.graphql.patient import Patient
+
+    return {cls.__name__: cls for cls in (Patient, Professional, Organization)}
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global id, under the same rules as everywhere else.")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:  # noqa: A002
+        info.context.require_principal()
+        type_name, pk = decode_id(id)
+        node_type = node_types().get(type_name)
+        if node_type is None:
+            raise NotFound("No object has this id.")
+        nodes = await node_type.resolve_nodes(info=info, node_ids=[str(pk)])
+        found = next(iter(nodes), None)
+        if found is None:
+            raise NotFound("No object has this id.")
+        return found

@@ -1,0 +1,41 @@
+"""`Patient`, the root of a space, assembled from the fields of each area.
+
+Each area contributes a `Patient<Area>Fields` mixin; adding an area to the
+space means adding its mixin here, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+import strawberry
+from strawberry import relay
+
+from api.directory import service as directory
+from api.directory.records import PatientRecord
+from api.directory.types import PatientIdentityFields
+from api.graphql.context import Info
+
+
+@strawberry.type(description="A person's health space: dossier, reimbursements, agenda, messages.")
+class Patient(PatientIdentityFields, relay.Node):
+    id: relay.NodeID[str]
+
+    @classmethod
+    def from_record(cls, record: PatientRecord) -> Patient:
+        return cls(
+            id=str(record.id),
+            display_name=record.display_name,
+            birth_date=record.birth_date,
+            record=record,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Patient | None]:
+        principal = info.context.require_principal()
+        loader = info.context.loaders.patient_by_id
+        records = await directory.read_patients(principal, loader, [uuid.UUID(i) for i in node_ids])
+        return [cls.from_record(record) for record in records]

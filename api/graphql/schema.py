@@ -1,0 +1,55 @@
+"""The schema, assembled in one place from the areas' query and mutation mixins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from api.directory.types import DirectoryQuery, Organization, Professional
+from api.graphql.errors import ErrorPresentation
+from api.graphql.limits import QueryLimits
+from api.graphql.node import NodeQuery
+from api.graphql.patient import Patient
+from api.identity.types import IdentityQuery
+from api.settings import Settings
+
+
+@strawberry.type(description="The entry points of the API.")
+class Query(IdentityQuery, DirectoryQuery, NodeQuery):
+    pass
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Silenced: `ErrorPresentation` logs unexpected errors with the request id;
+        expected ones (a refused access, a bad input) are not server faults."""
+
+
+def build_schema(settings: Settings | None = None) -> Schema:
+    settings = settings or Settings()
+    extensions: list[Any] = [
+        QueryLimits.factory(
+            max_depth=settings.query_max_depth,
+            max_aliases=settings.query_max_aliases,
+            max_tokens=settings.query_max_tokens,
+            cache_size=settings.query_cache_size,
+        ),
+        ErrorPresentation,
+    ]
+    return Schema(
+        query=Query,
+        types=[Patient, Professional, Organization],
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+    )
+
+
+def export_sdl(settings: Settings | None = None) -> str:
+    """The schema in SDL, as committed in schema.graphql."""
+    return build_schema(settings).as_str() + "\n"

@@ -1,0 +1,94 @@
+"""The HTTP and WebSocket endpoint of the schema.
+
+strawberry's ASGI view, with our answers where the HTTP layer refuses a
+request: every refusal is a GraphQL error body with a code, never a bare
+text or a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http.parse_content_type import parse_content_type
+
+from api.db import Database
+from api.errors import ErrorCode, Unauthenticated
+from api.graphql.context import Context
+from api.graphql.errors import error_body
+from api.graphql.loaders import Loaders
+from api.identity.service import authenticate, bearer_token
+from api.identity.tokens import AccessTokens
+from api.settings import Settings
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, schema: Any, *, settings: Settings, database: Database, tokens: AccessTokens) -> None:
+        super().__init__(
+            schema,
+            graphql_ide=None if settings.is_production else "graphiql",
+            # Queries over GET would be open to CSRF and caching proxies.
+            allow_queries_via_get=False,
+            multipart_uploads_enabled=False,
+        )
+        self.settings = settings
+        self.database = database
+        self.tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            refusal = _refuse_content_type(request)
+            response = refusal or await self.run(request)
+        except HTTPException as error:
+            response = _error_response(error.status_code, error.reason, ErrorCode.BAD_REQUEST)
+        except Unauthenticated as error:
+            response = _error_response(401, error.message, ErrorCode.UNAUTHENTICATED)
+            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        # A token that is present but not valid refuses the whole request (RFC 6750);
+        # no token gives an anonymous context, refused field by field.
+        token = bearer_token(request.headers.get("authorization"))
+        principal = await authenticate(self.database, self.tokens, token) if token else None
+        return Context(
+            request=request,
+            response=response,
+            settings=self.settings,
+            database=self.database,
+            loaders=Loaders.create(self.database),
+            request_id=request.scope.get("state", {}).get("request_id", ""),
+            principal=principal,
+        )
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        result = await super().execute_single(*args, **kwargs)
+        context: Context = kwargs["context"]
+        if context.rejected_before_execution:
+            kwargs["sub_response"].status_code = 400
+        return result
+
+
+def _refuse_content_type(request: Request) -> Response | None:
+    if request.method != "POST":
+        return None
+    content_type, _ = parse_content_type(request.headers.get("content-type", ""))
+    if content_type != "application/json":
+        return _error_response(415, "Send the operation as application/json.", ErrorCode.BAD_REQUEST)
+    return None
+
+
+def _error_response(status: int, message: str, code: ErrorCode) -> JSONResponse:
+    return JSONResponse(error_body(message, code), status_code=status)
+
+
+__all__ = ["GraphQLView"]

@@ -1,0 +1,1 @@
+"""Who is calling: principals, the scope vocabulary and access tokens."""

@@ -1,0 +1,61 @@
+"""GraphQL types of identity: the viewer, who the token speaks for."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from api.access.policy import spaces_of
+from api.directory import service as directory
+from api.directory.types import Professional
+from api.graphql.context import Info
+from api.identity.principal import Principal, PrincipalKind
+
+if TYPE_CHECKING:
+    from api.graphql.patient import Patient
+
+PatientRef = Annotated["Patient", strawberry.lazy("api.graphql.patient")]
+
+strawberry.enum(PrincipalKind, description="The kind of caller a token speaks for.")
+
+
+@strawberry.type(description="Who the token speaks for.")
+class Viewer:
+    principal: strawberry.Private[Principal]
+    kind: PrincipalKind = strawberry.field(
+        description="Patient, representative, professional, app or operator."
+    )
+    display_name: str = strawberry.field(description="The name of the person behind the token.")
+    scopes: list[str] = strawberry.field(description="Scopes granted to the token.")
+    client_id: str = strawberry.field(description="The client (software or app) the token was issued to.")
+
+    @strawberry.field(description="Spaces this principal may open: own, children, people it is caregiver of.")
+    async def patients(self, info: Info) -> list[PatientRef]:
+        from api.graphql.patient import Patient
+
+        loader = info.context.loaders.patient_by_id
+        records = await directory.read_patients(self.principal, loader, spaces_of(self.principal))
+        return [Patient.from_record(record) for record in records]
+
+    @strawberry.field(description="The professional behind the token, for professionals.")
+    async def professional(self, info: Info) -> Professional | None:
+        if self.principal.professional_id is None:
+            return None
+        loader = info.context.loaders.professional_by_id
+        record = await directory.read_professional(self.principal, loader, self.principal.professional_id)
+        return Professional.from_record(record) if record else None
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(description="Who the token speaks for; UNAUTHENTICATED without a token.")
+    def viewer(self, info: Info) -> Viewer:
+        principal = info.context.require_principal()
+        return Viewer(
+            principal=principal,
+            kind=principal.kind,
+            display_name=principal.display_name,
+            scopes=sorted(principal.scopes),
+            client_id=principal.client_id,
+        )

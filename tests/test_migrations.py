@@ -1,0 +1,23 @@
+"""The migrations build exactly the tables the models declare, on this run's dialect."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from api.migrations import current_revisions, head_revisions
+from api.models import Base
+
+
+async def test_the_database_is_at_head(database) -> None:
+    assert await current_revisions(database) == head_revisions()
+
+
+async def test_models_and_migrations_agree(database) -> None:
+    def diff(connection):
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+    async with database.read() as connection:
+        differences = await connection.run_sync(diff)
+    assert differences == []
