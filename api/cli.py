@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -98,7 +99,21 @@ def _parser() -> argparse.ArgumentParser:
         "--scopes", help='space-separated scopes, e.g. "agenda:read documents:read" (default: all)'
     )
     token.add_argument("--ttl", help="lifetime such as 15m, 1h or 2d (default: ESPACE_DEV_TOKEN_TTL, 12h)")
+    token.add_argument(
+        "--for",
+        dest="acting_for",
+        metavar="PERSONA_OR_ID",
+        help="a representative's token acting for one space, e.g. --as parent --for toddler",
+    )
     token.set_defaults(run=_token)
+
+    outbox = commands.add_parser(
+        "outbox",
+        help="list pending notification events",
+        description="List the notification events waiting in the outbox, oldest first.",
+    )
+    outbox.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    outbox.set_defaults(run=_outbox)
 
     keys = commands.add_parser(
         "keys", help="secrets for production", description="Generate production secrets."
@@ -217,15 +232,50 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     async def run():  # noqa: ANN202
         database = Database(settings)
         try:
-            return await find_account(database, args.who)
+            account = await find_account(database, args.who)
+            space = await find_account(database, args.acting_for) if args.acting_for else None
+            return account, space
         finally:
             await database.dispose()
 
-    account = asyncio.run(run())
+    account, space = asyncio.run(run())
     if account is None:
         raise CommandError(f"no persona or account {args.who!r} (run `espace demo` to load the personas)")
-    print(f"# {account.display_name} ({account.handle}), scopes: {' '.join(sorted(scopes)) or '(none)'}")
-    print(mint_development_token(settings, access_tokens(settings), account, scopes=scopes, ttl=ttl))
+    acting_for = None
+    if args.acting_for:
+        if space is None or space.patient_id is None:
+            raise CommandError(f"--for: no patient {args.acting_for!r}")
+        if account.patient_id is None:
+            raise CommandError("--for is for patients acting as representatives")
+        acting_for = space.patient_id
+    target = f", acting for {space.display_name}" if space else ""
+    print(
+        f"# {account.display_name} ({account.handle}){target}, scopes: {' '.join(sorted(scopes)) or '(none)'}"
+    )
+    token = mint_development_token(
+        settings, access_tokens(settings), account, scopes=scopes, ttl=ttl, acting_for=acting_for
+    )
+    print(token)
+    return 0
+
+
+def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from api.db import Database
+    from api.journal.outbox import pending
+
+    async def run():  # noqa: ANN202
+        database = Database(settings)
+        try:
+            async with database.read() as connection:
+                return await pending(connection, limit=args.limit)
+        finally:
+            await database.dispose()
+
+    events = asyncio.run(run())
+    print(f"{len(events)} pending event(s)")
+    for event in events:
+        when = f"{event.created_at:%Y-%m-%d %H:%M:%S}"
+        print(f"{when} {event.kind} patient={event.patient_id} {json.dumps(event.payload)}")
     return 0
 
 

@@ -99,7 +99,7 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _prepare_sqlite(engine: AsyncEngine) -> None:
+def _prepare_sqlite(engine: AsyncEngine, *, writer: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -107,6 +107,17 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.close()
+        if writer:
+            # We issue BEGIN ourselves (below), not the driver.
+            dbapi_connection.isolation_level = None
+
+    if writer:
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            # Take the write lock at BEGIN: a deferred transaction that reads and
+            # then writes fails at once (SQLITE_BUSY) when another writer won.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -118,10 +129,16 @@ class Database:
             path = url.split(":///", 1)[1]
             if path and path != ":memory:":
                 os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url, **_engine_options(settings))
+        options = _engine_options(settings)
+        self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
-            _prepare_sqlite(self.engine)
-        self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            # SQLite gets a pool of its own for reads, so that the writers' BEGIN
+            # IMMEDIATE never leaks onto a read connection.
+            _prepare_sqlite(self.engine, writer=True)
+            self._read_engine = create_async_engine(url, isolation_level="AUTOCOMMIT", **options)
+            _prepare_sqlite(self._read_engine, writer=False)
+        else:
+            self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -140,5 +157,11 @@ class Database:
         async with self._sessions() as session, session.begin():
             yield session
 
+    @property
+    def engines(self) -> tuple[AsyncEngine, ...]:
+        """Every engine behind this database (one on PostgreSQL, two on SQLite)."""
+        return (self.engine, self._read_engine) if self.is_sqlite else (self.engine,)
+
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        for engine in self.engines:
+            await engine.dispose()

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         default=timedelta(hours=12), description="Default lifetime of development tokens."
     )
 
+    emergency_access_duration: timedelta = Field(
+        default=timedelta(hours=4), description="How long an emergency access (bris de glace) lasts."
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")

@@ -173,10 +173,24 @@ def count_statements(database: Database) -> Iterator[StatementCounter]:
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         counter.statements.append(statement)
 
-    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    for engine in database.engines:
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
     yield counter
-    event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+    for engine in database.engines:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 def error_codes(body: dict[str, Any]) -> list[str]:
     return [error.get("extensions", {}).get("code") for error in body.get("errors", [])]
+
+
+@pytest.fixture
+def token_of(settings: Settings, database: Database, tokens: AccessTokens) -> Any:
+    """`await token_of(person, acting_for=...)`: a development token for a test person."""
+
+    async def mint(person: Any, **options: Any) -> str:
+        account = await find_account(database, str(person.account_id))
+        assert account is not None
+        return mint_development_token(settings, tokens, account, **options)
+
+    return mint

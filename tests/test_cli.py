@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from datetime import timedelta
@@ -11,6 +12,8 @@ import pytest
 
 from api.app import access_tokens
 from api.cli import main
+from api.db import Database
+from api.journal import outbox
 from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,3 +145,37 @@ def test_schema_export_writes_the_sdl(cli_env, tmp_path, capsys) -> None:
     assert "type Query" in target.read_text()
     assert main(["schema", "export"]) == 0
     assert capsys.readouterr().out == target.read_text()
+
+
+def test_token_for_a_child_acts_for_that_space(loaded_var, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ESPACE_VAR_DIR", str(loaded_var))
+    assert main(["token", "--as", "parent", "--for", "toddler"]) == 0
+    output = capsys.readouterr().out
+    assert "acting for Hugo Lefèvre" in output
+    claims = access_tokens(Settings(_env_file=None, var_dir=loaded_var)).verify(
+        output.strip().splitlines()[-1]
+    )
+    assert "acting_for" in claims
+    assert main(["token", "--as", "gp", "--for", "toddler"]) == 2
+    assert main(["token", "--as", "parent", "--for", "nobody"]) == 2
+
+
+def test_outbox_lists_pending_events(loaded_var, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ESPACE_VAR_DIR", str(loaded_var))
+    settings = Settings(_env_file=None, var_dir=loaded_var)
+
+    async def queue() -> None:
+        database = Database(settings)
+        try:
+            async with database.engine.begin() as connection:
+                await outbox.emit(
+                    connection, outbox.EventKind.EMERGENCY_ACCESS_OPENED, None, {"reason": "test event"}
+                )
+        finally:
+            await database.dispose()
+
+    asyncio.run(queue())
+    assert main(["outbox"]) == 0
+    output = capsys.readouterr().out
+    assert "access.emergency_opened" in output
+    assert '"reason": "test event"' in output

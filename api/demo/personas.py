@@ -5,21 +5,22 @@ from __future__ import annotations
 import tomllib
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db import Database, new_id
+from api.access.models import CareRelationship, CareRole, Representation, RepresentationKind
+from api.access.policy import SpacePart
+from api.db import Database, new_id, utcnow
 from api.directory.identifiers import ins_key, is_valid_finess, is_valid_rpps
 from api.directory.models import Account, Operator, Organization, OrganizationKind, Patient, Professional
+from api.timezones import paris_today
 
 PERSONAS_FILE = Path(__file__).with_name("personas.toml")
-PARIS = ZoneInfo("Europe/Paris")
 
 Digits = Annotated[str, StringConstraints(pattern=r"^\d+$")]
 
@@ -76,6 +77,7 @@ class ProfessionalSpec(_Strict):
     specialty: str | None = None
     rpps: Digits
     organization: str
+    emergency_regulation: bool = False
 
     @model_validator(mode="after")
     def _rpps_key(self) -> ProfessionalSpec:
@@ -93,16 +95,44 @@ class OperatorSpec(_Strict):
 PersonaSpec = Annotated[PatientSpec | ProfessionalSpec | OperatorSpec, Field(discriminator="kind")]
 
 
+class CareTeamSpec(_Strict):
+    patient: str
+    professional: str
+    role: CareRole
+
+
+class RepresentationSpec(_Strict):
+    patient: str
+    representative: str
+    kind: RepresentationKind
+    parts: list[SpacePart] = Field(default_factory=list)
+    expires_in_days: int | None = Field(default=None, ge=1)
+
+
 class PersonasFile(_Strict):
     organizations: dict[str, OrganizationSpec]
     personas: dict[str, PersonaSpec]
+    care_team: list[CareTeamSpec] = Field(default_factory=list)
+    representation: list[RepresentationSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _known_organizations(self) -> PersonasFile:
+    def _known_references(self) -> PersonasFile:
         for handle, persona in self.personas.items():
             if isinstance(persona, ProfessionalSpec) and persona.organization not in self.organizations:
                 raise ValueError(f"{handle}: unknown organization {persona.organization!r}")
+        for link in self.care_team:
+            self._expect(link.patient, PatientSpec)
+            self._expect(link.professional, ProfessionalSpec)
+        for link in self.representation:
+            self._expect(link.patient, PatientSpec)
+            self._expect(link.representative, PatientSpec)
         return self
+
+    def _expect(self, handle: str, kind: type) -> None:
+        if not isinstance(self.personas.get(handle), kind):
+            # A ValueError, not a TypeError: pydantic reports ValueErrors as validation errors.
+            kind_name = kind.__name__.removesuffix("Spec").lower()
+            raise ValueError(f"{handle!r} is not a {kind_name} persona")  # noqa: TRY004
 
 
 def read_personas(path: Path = PERSONAS_FILE) -> PersonasFile:
@@ -121,12 +151,13 @@ class LoadedPersona:
 async def load_personas(database: Database, *, today: date | None = None) -> list[LoadedPersona]:
     """Create or update every persona; running it twice changes nothing more."""
     spec = read_personas()
-    today = today or datetime.now(PARIS).date()
+    today = today or paris_today()
     async with database.session() as session:
         organizations = {
             key: await _upsert_organization(session, org) for key, org in spec.organizations.items()
         }
         loaded = []
+        accounts: dict[str, Account] = {}
         for handle, persona in spec.personas.items():
             account = await _account(session, handle)
             if isinstance(persona, PatientSpec):
@@ -138,7 +169,45 @@ async def load_personas(database: Database, *, today: date | None = None) -> lis
             else:
                 person_name = await _upsert_operator(session, account, persona)
             loaded.append(LoadedPersona(handle, persona.kind, account.id, person_name))
+            accounts[handle] = account
+        for link in spec.care_team:
+            await _upsert_care_relationship(
+                session, accounts[link.patient], accounts[link.professional], link.role
+            )
+        for representation in spec.representation:
+            await _upsert_representation(session, accounts, representation)
     return loaded
+
+
+async def _upsert_care_relationship(
+    session: AsyncSession, patient: Account, professional: Account, role: CareRole
+) -> None:
+    key = {"patient_id": patient.patient_id, "professional_id": professional.professional_id}
+    relationship = await session.get(CareRelationship, key)
+    if relationship is None:
+        relationship = CareRelationship(
+            **key, since=paris_today() - timedelta(days=400), declared_by_account_id=patient.id
+        )
+        session.add(relationship)
+    relationship.role = role.value
+    await session.flush()
+
+
+async def _upsert_representation(
+    session: AsyncSession, accounts: dict[str, Account], spec: RepresentationSpec
+) -> None:
+    key = {
+        "patient_id": accounts[spec.patient].patient_id,
+        "representative_id": accounts[spec.representative].patient_id,
+    }
+    representation = await session.get(Representation, key)
+    if representation is None:
+        expires_at = utcnow() + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None
+        representation = Representation(**key, expires_at=expires_at)
+        session.add(representation)
+    representation.kind = spec.kind.value
+    representation.parts = " ".join(part.value for part in spec.parts)
+    await session.flush()
 
 
 async def _account(session: AsyncSession, handle: str) -> Account:
@@ -186,6 +255,7 @@ async def _upsert_professional(
     )
     professional.profession, professional.specialty = spec.profession, spec.specialty
     professional.organization_id = organization_id
+    professional.emergency_regulation = spec.emergency_regulation
     await session.flush()
     account.professional_id = professional.id
     session.add(account)

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Uuid
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, new_id, utcnow
@@ -57,6 +57,8 @@ class Professional(Base):
     organization_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("organizations.id"), index=True
     )
+    # An emergency regulation doctor (SAMU, centre 15): may open a space on any call.
+    emergency_regulation: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

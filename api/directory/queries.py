@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Row, Select, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.directory.models import Account, Operator, Organization, Patient, Professional
@@ -59,9 +60,7 @@ async def organizations_by_ids(
     return {row.id: OrganizationRecord(*row) for row in await connection.execute(query)}
 
 
-def _account_query() -> Select[
-    tuple[uuid.UUID, str, uuid.UUID | None, uuid.UUID | None, uuid.UUID | None, str]
-]:
+def account_query() -> Select[Any]:
     space = literal(" ")
     professional_name = func.coalesce(Professional.title + space, "") + (
         Professional.given_name + space + Professional.family_name
@@ -79,30 +78,48 @@ def _account_query() -> Select[
             Account.professional_id,
             Account.operator_id,
             display_name.label("display_name"),
+            Professional.profession,
+            Organization.name.label("organization_name"),
+            func.coalesce(Professional.emergency_regulation, False).label("emergency_regulation"),
         )
         .outerjoin(Patient, Patient.id == Account.patient_id)
         .outerjoin(Professional, Professional.id == Account.professional_id)
+        .outerjoin(Organization, Organization.id == Professional.organization_id)
         .outerjoin(Operator, Operator.id == Account.operator_id)
     )
 
 
+def account_by_id_query(account_id: uuid.UUID) -> Select[Any]:
+    """`account_query()` for one account; callers may add columns to it."""
+    return account_query().where(Account.id == account_id)
+
+
+def account_record(row: Row[Any]) -> AccountRecord:
+    """The record of a row of `account_query()` (extra columns after it are ignored)."""
+    return AccountRecord(*row[:9])
+
+
 async def account_by_id(connection: AsyncConnection, account_id: uuid.UUID) -> AccountRecord | None:
-    row = (await connection.execute(_account_query().where(Account.id == account_id))).first()
-    return AccountRecord(*row) if row else None
+    row = (await connection.execute(account_query().where(Account.id == account_id))).first()
+    return account_record(row) if row else None
 
 
 async def account_by_handle(connection: AsyncConnection, handle: str) -> AccountRecord | None:
-    row = (await connection.execute(_account_query().where(Account.handle == handle))).first()
-    return AccountRecord(*row) if row else None
+    row = (await connection.execute(account_query().where(Account.handle == handle))).first()
+    return account_record(row) if row else None
 
 
 async def account_by_any_id(connection: AsyncConnection, some_id: uuid.UUID) -> AccountRecord | None:
     """The account whose id, or whose person's id, is `some_id`."""
-    query = _account_query().where(
+    query = account_query().where(
         (Account.id == some_id)
         | (Account.patient_id == some_id)
         | (Account.professional_id == some_id)
         | (Account.operator_id == some_id)
     )
     row = (await connection.execute(query)).first()
-    return AccountRecord(*row) if row else None
+    return account_record(row) if row else None
+
+
+async def patient_id_by_ins(connection: AsyncConnection, ins: str) -> uuid.UUID | None:
+    return await connection.scalar(select(Patient.id).where(Patient.ins == ins))

@@ -57,3 +57,6 @@ class AccountRecord:
     professional_id: uuid.UUID | None
     operator_id: uuid.UUID | None
     display_name: str
+    profession: str | None = None
+    organization_name: str | None = None
+    emergency_regulation: bool = False

@@ -16,7 +16,7 @@ from api.directory import service
 from api.directory.records import OrganizationRecord, PatientRecord, ProfessionalRecord
 from api.errors import BadUserInput, Forbidden
 from api.graphql.context import Info
-from api.graphql.ids import decode_id
+from api.graphql.ids import decode_id, encode_id
 from api.identity.principal import PrincipalKind
 
 if TYPE_CHECKING:
@@ -42,10 +42,10 @@ class Organization(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Organization | None]:
-        principal = info.context.require_principal()
+        access = info.context.require_access()
         loader = info.context.loaders.organization_by_id
         records = await asyncio.gather(
-            *(service.read_organization(principal, loader, uuid.UUID(i)) for i in node_ids)
+            *(service.read_organization(access, loader, uuid.UUID(i)) for i in node_ids)
         )
         return [cls.from_record(r) if r else None for r in records]
 
@@ -74,42 +74,47 @@ class Professional(relay.Node):
     async def organization(self, info: Info) -> Organization | None:
         if self.organization_id is None:
             return None
-        principal = info.context.require_principal()
+        access = info.context.require_access()
         loader = info.context.loaders.organization_by_id
-        record = await service.read_organization(principal, loader, self.organization_id)
+        record = await service.read_organization(access, loader, self.organization_id)
         return Organization.from_record(record) if record else None
 
     @classmethod
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Professional | None]:
-        principal = info.context.require_principal()
+        access = info.context.require_access()
         loader = info.context.loaders.professional_by_id
-        records = await asyncio.gather(
-            *(service.read_professional(principal, loader, uuid.UUID(i)) for i in node_ids)
-        )
+        records = await service.read_professionals(access, loader, [uuid.UUID(i) for i in node_ids])
         return [cls.from_record(r) if r else None for r in records]
 
 
 @strawberry.type
-class PatientIdentityFields:
+class PatientFields:
+    """What every area's part of `Patient` stands on: the holder's record."""
+
+    record: strawberry.Private[PatientRecord]
+
+
+@strawberry.type
+class PatientIdentityFields(PatientFields):
     """The identity part of `Patient`; other areas add theirs beside it."""
 
     display_name: str = strawberry.field(description="The holder's name.")
     birth_date: date = strawberry.field(description="The holder's date of birth.")
-    record: strawberry.Private[PatientRecord]
 
 
 @strawberry.type
 class DirectoryQuery:
     @strawberry.field(
-        description="A patient's space. Without id: the token's own patient (patient, app "
-        "acting for a patient); professionals name the patient."
+        description="A patient's space. Without id: the space the token acts for (a patient's own, "
+        "a representative's or an app's); professionals name the patient."
     )
-    async def patient(self, info: Info, id: strawberry.ID | None = None) -> PatientRef | None:  # noqa: A002
+    async def patient(self, info: Info, id: strawberry.ID | None = None) -> PatientRef | None:
         from api.graphql.patient import Patient
 
-        principal = info.context.require_principal()
+        access = info.context.require_access()
+        principal = access.principal
         if id is not None:
             patient_id = decode_id(id, "Patient")[1]
         elif principal.acting_for is not None:
@@ -119,4 +124,20 @@ class DirectoryQuery:
         else:
             raise Forbidden("This principal acts for no patient.")
         loader = info.context.loaders.patient_by_id
-        return Patient.from_record(await service.read_patient(principal, loader, patient_id))
+        return Patient.from_record(await service.read_patient(access, loader, patient_id))
+
+    @strawberry.field(
+        description="A patient found by national health identifier (INS), for professionals. Outside "
+        "the care team: FORBIDDEN, with extensions.patientId for an emergency access."
+    )
+    async def patient_by_ins(self, info: Info, ins: str) -> PatientRef | None:
+        from api.graphql.patient import Patient
+
+        access = info.context.require_access()
+        patient_id = await service.patient_id_by_ins(access, info.context.database, ins)
+        loader = info.context.loaders.patient_by_id
+        try:
+            record = await service.read_patient(access, loader, patient_id)
+        except Forbidden as refusal:
+            raise Forbidden(refusal.message, patientId=encode_id("Patient", patient_id)) from refusal
+        return Patient.from_record(record)

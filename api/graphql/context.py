@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from api.access.service import Access
 from api.db import Database
 from api.errors import Unauthenticated
 from api.graphql.loaders import Loaders
@@ -24,15 +25,23 @@ class Context:
     database: Database
     loaders: Loaders
     request_id: str
-    principal: Principal | None = None
+    access: Access | None = None
     # Set by the error extension when the operation was refused before any
     # resolver ran (syntax, validation, limits): the view answers 400 then.
     rejected_before_execution: bool = False
 
-    def require_principal(self) -> Principal:
-        if self.principal is None:
+    @property
+    def principal(self) -> Principal | None:
+        return self.access.principal if self.access else None
+
+    def require_access(self) -> Access:
+        """The request's access policy; UNAUTHENTICATED without a token."""
+        if self.access is None:
             raise Unauthenticated()
-        return self.principal
+        return self.access
+
+    def require_principal(self) -> Principal:
+        return self.require_access().principal
 
 
 Info = StrawberryInfo[Context, None]

@@ -14,8 +14,9 @@ def node_types() -> dict[str, type[relay.Node]]:
     """Every Node type by GraphQL name; areas with new Node types add them here."""
     from api.directory.types import Organization, Professional
     from api.graphql.patient import Patient
+    from api.journal.types import AccessLogEntry
 
-    return {cls.__name__: cls for cls in (Patient, Professional, Organization)}
+    return {cls.__name__: cls for cls in (Patient, Professional, Organization, AccessLogEntry)}
 
 
 @strawberry.type

@@ -12,14 +12,16 @@ from collections.abc import Iterable
 import strawberry
 from strawberry import relay
 
+from api.access.types import PatientAccessFields
 from api.directory import service as directory
 from api.directory.records import PatientRecord
 from api.directory.types import PatientIdentityFields
 from api.graphql.context import Info
+from api.journal.types import PatientJournalFields
 
 
 @strawberry.type(description="A person's health space: dossier, reimbursements, agenda, messages.")
-class Patient(PatientIdentityFields, relay.Node):
+class Patient(PatientIdentityFields, PatientAccessFields, PatientJournalFields, relay.Node):
     id: relay.NodeID[str]
 
     @classmethod
@@ -35,7 +37,7 @@ class Patient(PatientIdentityFields, relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Patient | None]:
-        principal = info.context.require_principal()
+        access = info.context.require_access()
         loader = info.context.loaders.patient_by_id
-        records = await directory.read_patients(principal, loader, [uuid.UUID(i) for i in node_ids])
+        records = await directory.read_patients(access, loader, [uuid.UUID(i) for i in node_ids])
         return [cls.from_record(record) for record in records]

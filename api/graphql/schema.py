@@ -9,17 +9,24 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from api.access.types import AccessMutation
 from api.directory.types import DirectoryQuery, Organization, Professional
 from api.graphql.errors import ErrorPresentation
 from api.graphql.limits import QueryLimits
 from api.graphql.node import NodeQuery
 from api.graphql.patient import Patient
 from api.identity.types import IdentityQuery
+from api.journal.types import AccessLogEntry
 from api.settings import Settings
 
 
 @strawberry.type(description="The entry points of the API.")
 class Query(IdentityQuery, DirectoryQuery, NodeQuery):
+    pass
+
+
+@strawberry.type(description="The operations that change something.")
+class Mutation(AccessMutation):
     pass
 
 
@@ -44,7 +51,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
     ]
     return Schema(
         query=Query,
-        types=[Patient, Professional, Organization],
+        mutation=Mutation,
+        types=[Patient, Professional, Organization, AccessLogEntry],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )

@@ -7,16 +7,20 @@ text or a 500.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http.parse_content_type import parse_content_type
+from strawberry.types import ExecutionResult
 
+from api.access.service import Access
 from api.db import Database
 from api.errors import ErrorCode, Unauthenticated
 from api.graphql.context import Context
@@ -25,6 +29,8 @@ from api.graphql.loaders import Loaders
 from api.identity.service import authenticate, bearer_token
 from api.identity.tokens import AccessTokens
 from api.settings import Settings
+
+logger = logging.getLogger("api.graphql")
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -60,6 +66,11 @@ class GraphQLView(GraphQL[Context, None]):
         # no token gives an anonymous context, refused field by field.
         token = bearer_token(request.headers.get("authorization"))
         principal = await authenticate(self.database, self.tokens, token) if token else None
+        access = (
+            Access(principal, self.database, emergency_duration=self.settings.emergency_access_duration)
+            if principal
+            else None
+        )
         return Context(
             request=request,
             response=response,
@@ -67,7 +78,7 @@ class GraphQLView(GraphQL[Context, None]):
             database=self.database,
             loaders=Loaders.create(self.database),
             request_id=request.scope.get("state", {}).get("request_id", ""),
-            principal=principal,
+            access=access,
         )
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
@@ -75,6 +86,27 @@ class GraphQLView(GraphQL[Context, None]):
         context: Context = kwargs["context"]
         if context.rejected_before_execution:
             kwargs["sub_response"].status_code = 400
+        if context.access is not None:
+            try:
+                await context.access.journal.flush(self.database)
+            except Exception:
+                # Every read must be journaled: without the journal, no data.
+                logger.exception(
+                    "journal write failed (request %s); the answer is withheld", context.request_id
+                )
+                kwargs["sub_response"].status_code = 503
+                return ExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            "The access journal could not be written; nothing was returned. Retry later.",
+                            extensions={
+                                "code": ErrorCode.SERVICE_UNAVAILABLE.value,
+                                "requestId": context.request_id,
+                            },
+                        )
+                    ],
+                )
         return result
 
 

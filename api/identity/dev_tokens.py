@@ -13,7 +13,7 @@ from api.db import Database
 from api.directory import queries
 from api.directory.records import AccountRecord
 from api.identity.scopes import ALL_SCOPES
-from api.identity.service import DEVELOPMENT_CLIENT_ID
+from api.identity.service import ACTING_FOR_CLAIM, DEVELOPMENT_CLIENT_ID
 from api.identity.tokens import AccessTokens
 from api.settings import Settings
 
@@ -57,6 +57,7 @@ def mint_development_token(
     *,
     scopes: Iterable[str] = ALL_SCOPES,
     ttl: timedelta | None = None,
+    acting_for: uuid.UUID | None = None,
 ) -> str:
     if settings.is_production:
         raise DevelopmentTokensRefused("development tokens are refused in production (ESPACE_ENV=production)")
@@ -65,4 +66,5 @@ def mint_development_token(
         client_id=DEVELOPMENT_CLIENT_ID,
         scopes=scopes,
         ttl=ttl or settings.dev_token_ttl,
+        extra_claims={ACTING_FOR_CLAIM: str(acting_for)} if acting_for else None,
     )

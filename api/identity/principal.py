@@ -33,6 +33,10 @@ class Principal:
     professional_id: uuid.UUID | None = None
     operator_id: uuid.UUID | None = None
     acting_for: uuid.UUID | None = None
+    # For professionals, what the journal shows and the rules look at.
+    profession: str | None = None
+    organization_name: str | None = None
+    emergency_regulation: bool = False
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

@@ -5,15 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import exists
+
 from api.db import Database
 from api.directory import queries as directory
 from api.directory.records import AccountRecord
 from api.errors import Unauthenticated
+from api.identity.models import RevokedToken
 from api.identity.principal import Principal, PrincipalKind
 from api.identity.tokens import AccessTokens
 
 # The client id of tokens minted by `espace token` and `espace demo`.
 DEVELOPMENT_CLIENT_ID = "espace-dev-cli"
+# Claim naming the one space a representative's token acts for.
+ACTING_FOR_CLAIM = "acting_for"
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -27,24 +32,31 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def authenticate(database: Database, tokens: AccessTokens, token: str) -> Principal:
-    """The principal of a valid token; Unauthenticated for anything else."""
+    """The principal of a valid, unrevoked token; Unauthenticated for anything else.
+
+    One statement: the account, the person behind it and the revocation check.
+    """
     claims = tokens.verify(token)
     try:
         account_id = uuid.UUID(claims["sub"])
     except (KeyError, ValueError, TypeError) as error:
         raise Unauthenticated("Invalid token: unknown subject.") from error
+    revoked = exists().where(RevokedToken.jti == str(claims["jti"])).label("revoked")
+    query = directory.account_by_id_query(account_id).add_columns(revoked)
     async with database.read() as connection:
-        account = await directory.account_by_id(connection, account_id)
-    if account is None:
+        row = (await connection.execute(query)).first()
+    if row is None:
         raise Unauthenticated("Invalid token: unknown subject.")
-    return principal_for(account, claims)
+    if row.revoked:
+        raise Unauthenticated("Invalid token: revoked.")
+    return principal_for(directory.account_record(row), claims)
 
 
 def principal_for(account: AccountRecord, claims: dict[str, Any]) -> Principal:
     scope = claims.get("scope", "")
     if not isinstance(scope, str):
         raise Unauthenticated("Invalid token: malformed scope.")
-    common = {
+    common: dict[str, Any] = {
         "account_id": account.id,
         "display_name": account.display_name,
         "client_id": str(claims["client_id"]),
@@ -52,12 +64,26 @@ def principal_for(account: AccountRecord, claims: dict[str, Any]) -> Principal:
         "token_id": str(claims["jti"]),
     }
     if account.patient_id is not None:
+        acting_for = _acting_for(claims) or account.patient_id
+        kind = PrincipalKind.PATIENT if acting_for == account.patient_id else PrincipalKind.REPRESENTATIVE
+        return Principal(kind=kind, patient_id=account.patient_id, acting_for=acting_for, **common)
+    if account.professional_id is not None:
         return Principal(
-            kind=PrincipalKind.PATIENT,
-            patient_id=account.patient_id,
-            acting_for=account.patient_id,
+            kind=PrincipalKind.PROFESSIONAL,
+            professional_id=account.professional_id,
+            profession=account.profession,
+            organization_name=account.organization_name,
+            emergency_regulation=account.emergency_regulation,
             **common,
         )
-    if account.professional_id is not None:
-        return Principal(kind=PrincipalKind.PROFESSIONAL, professional_id=account.professional_id, **common)
     return Principal(kind=PrincipalKind.OPERATOR, operator_id=account.operator_id, **common)
+
+
+def _acting_for(claims: dict[str, Any]) -> uuid.UUID | None:
+    value = claims.get(ACTING_FOR_CLAIM)
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as error:
+        raise Unauthenticated("Invalid token: malformed acting_for.") from error

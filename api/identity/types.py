@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from api.access.policy import spaces_of
+from api.access.service import openable_spaces
 from api.directory import service as directory
 from api.directory.types import Professional
 from api.graphql.context import Info
@@ -34,16 +34,18 @@ class Viewer:
     async def patients(self, info: Info) -> list[PatientRef]:
         from api.graphql.patient import Patient
 
-        loader = info.context.loaders.patient_by_id
-        records = await directory.read_patients(self.principal, loader, spaces_of(self.principal))
+        access = info.context.require_access()
+        spaces = await openable_spaces(access)
+        records = await directory.read_patients(access, info.context.loaders.patient_by_id, spaces)
         return [Patient.from_record(record) for record in records]
 
     @strawberry.field(description="The professional behind the token, for professionals.")
     async def professional(self, info: Info) -> Professional | None:
         if self.principal.professional_id is None:
             return None
+        access = info.context.require_access()
         loader = info.context.loaders.professional_by_id
-        record = await directory.read_professional(self.principal, loader, self.principal.professional_id)
+        record = await directory.read_professional(access, loader, self.principal.professional_id)
         return Professional.from_record(record) if record else None
 
 

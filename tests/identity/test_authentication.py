@@ -56,3 +56,22 @@ async def test_scopes_of_the_token_are_the_viewers(gql, token_for) -> None:
     token = await token_for("nadia", scopes={"agenda:read"})
     body = await gql("{ viewer { scopes clientId } }", token=token)
     assert body["data"]["viewer"] == {"scopes": ["agenda:read"], "clientId": "espace-dev-cli"}
+
+
+async def test_a_revoked_token_is_refused_at_once(client, database, token_for, tokens: AccessTokens) -> None:
+    from sqlalchemy import insert
+
+    from api.db import utcnow
+    from api.identity.models import RevokedToken
+
+    token = await token_for("nadia")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.post("/graphql", json={"query": VIEWER}, headers=headers)).status_code == 200
+    claims = tokens.verify(token)
+    async with database.session() as session:
+        await session.execute(
+            insert(RevokedToken).values(jti=claims["jti"], expires_at=utcnow() + timedelta(hours=1))
+        )
+    response = await client.post("/graphql", json={"query": VIEWER}, headers=headers)
+    assert response.status_code == 401
+    assert "revoked" in response.json()["errors"][0]["message"]

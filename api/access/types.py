@@ -1,0 +1,256 @@
+"""GraphQL of the access policy: care team, blocks, emergency access, preferences."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from api.access import service
+from api.access.models import CareRole
+from api.directory import service as directory
+from api.directory.types import PatientFields, Professional
+from api.errors import BadUserInput
+from api.graphql.context import Info
+from api.graphql.ids import decode_id
+from api.graphql.payloads import UserError
+
+if TYPE_CHECKING:
+    from api.graphql.patient import Patient
+
+PatientRef = Annotated["Patient", strawberry.lazy("api.graphql.patient")]
+
+strawberry.enum(CareRole, description="How a professional joined the care team.")
+
+
+@strawberry.type(description="A professional of the patient's care team.")
+class CareRelationship:
+    professional_id: strawberry.Private[uuid.UUID]
+    role: CareRole = strawberry.field(
+        description="Médecin traitant, declared by the patient, or self-declared."
+    )
+    since: date = strawberry.field(description="Since when.")
+
+    @strawberry.field(description="The professional.")
+    async def professional(self, info: Info) -> Professional:
+        access = info.context.require_access()
+        record = await directory.read_professional(
+            access, info.context.loaders.professional_by_id, self.professional_id
+        )
+        if record is None:  # the foreign key guarantees it
+            raise RuntimeError(f"care relationship to a missing professional {self.professional_id}")
+        return Professional.from_record(record)
+
+
+@strawberry.type(description="The patient's choices about access and notifications.")
+class AccessPreferences:
+    refuses_emergency_access: bool = strawberry.field(
+        description="Emergency access (bris de glace, centre 15) refused in advance."
+    )
+    notify_new_professional: bool = strawberry.field(
+        description="Be told of a first access by a new professional."
+    )
+    notify_new_document: bool = strawberry.field(description="Be told of every new document.")
+
+
+@strawberry.type(description="An emergency opening of a space by a professional (bris de glace).")
+class EmergencyAccess:
+    id: strawberry.ID = strawberry.field(description="Identifier of the emergency access.")
+    reason: str = strawberry.field(description="The reason written by the professional.")
+    opened_at: datetime = strawberry.field(description="When it was opened.")
+    expires_at: datetime = strawberry.field(description="When it ends.")
+    regulation: bool = strawberry.field(description="Opened by an emergency regulation doctor (centre 15).")
+
+
+@strawberry.type
+class PatientAccessFields(PatientFields):
+    """The access part of `Patient`."""
+
+    @strawberry.field(
+        description="The professionals of the care team. Journaled when read by anyone but the patient."
+    )
+    async def care_team(self, info: Info) -> list[CareRelationship]:
+        members = await service.care_team(info.context.require_access(), self.record.id)
+        return [
+            CareRelationship(professional_id=m.professional_id, role=CareRole(m.role), since=m.since)
+            for m in members
+        ]
+
+    @strawberry.field(
+        description="Professionals the patient blocked. Patient and legal representatives only."
+    )
+    async def blocked_professionals(self, info: Info) -> list[Professional]:
+        access = info.context.require_access()
+        ids = await service.blocked_professionals(access, self.record.id)
+        records = await directory.read_professionals(access, info.context.loaders.professional_by_id, ids)
+        return [Professional.from_record(record) for record in records if record is not None]
+
+    @strawberry.field(description="The patient's access preferences. Patient and legal representatives only.")
+    async def access_preferences(self, info: Info) -> AccessPreferences:
+        found = await service.preferences(info.context.require_access(), self.record.id)
+        return AccessPreferences(
+            refuses_emergency_access=found.refuses_emergency_access,
+            notify_new_professional=found.notify_new_professional,
+            notify_new_document=found.notify_new_document,
+        )
+
+
+@strawberry.type(description="The space a mutation changed.")
+class PatientPayload:
+    patient: PatientRef | None = strawberry.field(description="The space, as it is now.")
+    user_errors: list[UserError] = strawberry.field(description="Input the user can correct.")
+
+
+@strawberry.type(description="The emergency access a professional opened.")
+class EmergencyAccessPayload:
+    emergency_access: EmergencyAccess | None = strawberry.field(description="The emergency access.")
+    patient: PatientRef | None = strawberry.field(description="The space it opens.")
+    user_errors: list[UserError] = strawberry.field(description="Input the user can correct.")
+
+
+@strawberry.input(description="Declare a professional in the care team.")
+class DeclareCareRelationshipInput:
+    patient_id: strawberry.ID = strawberry.field(description="The space.")
+    professional_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The professional; omitted when a professional declares themselves."
+    )
+    role: CareRole = strawberry.field(
+        default=CareRole.DECLARED_BY_PATIENT,
+        description="MEDECIN_TRAITANT or DECLARED_BY_PATIENT (patients).",
+    )
+    consent_statement: str | None = strawberry.field(
+        default=None, description="For a professional declaring themselves: how the patient consented."
+    )
+
+
+@strawberry.input(description="Change access preferences; omitted fields stay as they are.")
+class UpdateAccessPreferencesInput:
+    patient_id: strawberry.ID = strawberry.field(description="The space.")
+    refuses_emergency_access: bool | None = strawberry.field(
+        default=None, description="Refuse emergency access."
+    )
+    notify_new_professional: bool | None = strawberry.field(
+        default=None, description="Notices of new professionals."
+    )
+    notify_new_document: bool | None = strawberry.field(default=None, description="Notices of new documents.")
+
+
+async def _patient(info: Info, patient_id: uuid.UUID) -> Patient | None:
+    from api.graphql.patient import Patient
+
+    access = info.context.require_access()
+    record = await directory.read_patient(access, info.context.loaders.patient_by_id, patient_id)
+    return Patient.from_record(record)
+
+
+def _patient_id(value: strawberry.ID) -> uuid.UUID:
+    return decode_id(value, "Patient")[1]
+
+
+def _professional_id(value: strawberry.ID) -> uuid.UUID:
+    try:
+        return decode_id(value, "Professional")[1]
+    except BadUserInput as error:
+        raise BadUserInput(error.message, field="professionalId") from error
+
+
+@strawberry.type
+class AccessMutation:
+    @strawberry.mutation(description="Block a professional: no access at all, from the next request on.")
+    async def block_professional(
+        self, info: Info, patient_id: strawberry.ID, professional_id: strawberry.ID
+    ) -> PatientPayload:
+        try:
+            patient, professional = _patient_id(patient_id), _professional_id(professional_id)
+            await service.block_professional(info.context.require_access(), patient, professional)
+        except BadUserInput as error:
+            return PatientPayload(patient=None, user_errors=UserError.from_error(error))
+        return PatientPayload(patient=await _patient(info, patient), user_errors=[])
+
+    @strawberry.mutation(description="Lift a block.")
+    async def unblock_professional(
+        self, info: Info, patient_id: strawberry.ID, professional_id: strawberry.ID
+    ) -> PatientPayload:
+        try:
+            patient, professional = _patient_id(patient_id), _professional_id(professional_id)
+            await service.unblock_professional(info.context.require_access(), patient, professional)
+        except BadUserInput as error:
+            return PatientPayload(patient=None, user_errors=UserError.from_error(error))
+        return PatientPayload(patient=await _patient(info, patient), user_errors=[])
+
+    @strawberry.mutation(
+        description="Declare a care relationship: the patient names a professional (or the médecin "
+        "traitant); a professional declares themselves with the patient's consent, recorded and journaled."
+    )
+    async def declare_care_relationship(
+        self, info: Info, input: DeclareCareRelationshipInput
+    ) -> PatientPayload:
+        access = info.context.require_access()
+        try:
+            patient = _patient_id(input.patient_id)
+            professional = _professional_id(input.professional_id) if input.professional_id else None
+            await service.declare_care_relationship(
+                access,
+                patient,
+                professional_id=professional,
+                role=input.role,
+                consent_statement=input.consent_statement,
+            )
+        except BadUserInput as error:
+            return PatientPayload(patient=None, user_errors=UserError.from_error(error))
+        return PatientPayload(patient=await _patient(info, patient), user_errors=[])
+
+    @strawberry.mutation(description="Remove a professional from the care team.")
+    async def end_care_relationship(
+        self, info: Info, patient_id: strawberry.ID, professional_id: strawberry.ID
+    ) -> PatientPayload:
+        try:
+            patient, professional = _patient_id(patient_id), _professional_id(professional_id)
+            await service.end_care_relationship(info.context.require_access(), patient, professional)
+        except BadUserInput as error:
+            return PatientPayload(patient=None, user_errors=UserError.from_error(error))
+        return PatientPayload(patient=await _patient(info, patient), user_errors=[])
+
+    @strawberry.mutation(
+        description="A professional outside the care team opens a space in an emergency, with a written "
+        "reason; journaled, time-limited, and the patient and médecin traitant are notified."
+    )
+    async def open_emergency_access(
+        self, info: Info, patient_id: strawberry.ID, reason: str
+    ) -> EmergencyAccessPayload:
+        try:
+            patient = _patient_id(patient_id)
+            opened = await service.open_emergency_access(info.context.require_access(), patient, reason)
+        except BadUserInput as error:
+            return EmergencyAccessPayload(
+                emergency_access=None, patient=None, user_errors=UserError.from_error(error)
+            )
+        emergency = EmergencyAccess(
+            id=strawberry.ID(str(opened.id)),
+            reason=opened.reason,
+            opened_at=opened.opened_at,
+            expires_at=opened.expires_at,
+            regulation=opened.regulation,
+        )
+        return EmergencyAccessPayload(
+            emergency_access=emergency, patient=await _patient(info, patient), user_errors=[]
+        )
+
+    @strawberry.mutation(description="Change the patient's access preferences.")
+    async def update_access_preferences(
+        self, info: Info, input: UpdateAccessPreferencesInput
+    ) -> PatientPayload:
+        try:
+            patient = _patient_id(input.patient_id)
+            await service.update_preferences(
+                info.context.require_access(),
+                patient,
+                refuses_emergency_access=input.refuses_emergency_access,
+                notify_new_professional=input.notify_new_professional,
+                notify_new_document=input.notify_new_document,
+            )
+        except BadUserInput as error:
+            return PatientPayload(patient=None, user_errors=UserError.from_error(error))
+        return PatientPayload(patient=await _patient(info, patient), user_errors=[])

@@ -1,0 +1,36 @@
+"""Page sizes and opaque cursors of connections."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from api.errors import BadUserInput
+
+MAX_PAGE_SIZE = 100
+
+
+def page_size(first: int | None, *, maximum: int = MAX_PAGE_SIZE) -> int:
+    """`first` is required on unbounded lists, between 1 and `maximum`."""
+    if first is None:
+        raise BadUserInput(f"Give `first` (1 to {maximum}).", field="first")
+    if not 1 <= first <= maximum:
+        raise BadUserInput(f"`first` must be between 1 and {maximum}.", field="first")
+    return first
+
+
+def encode_cursor(kind: str, value: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode()
+
+
+def decode_cursor(kind: str, cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        position = int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise BadUserInput("This cursor is not valid here.", field="after") from error
+    if prefix != kind:
+        raise BadUserInput("This cursor is not valid here.", field="after")
+    return position

@@ -1,0 +1,1 @@
+"""The access journal (append-only, hash-chained per space) and the notification outbox."""

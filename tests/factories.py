@@ -1,0 +1,176 @@
+"""Fresh people for tests that change relationships, so that no test leans on
+another's leftovers. Each call makes new rows with valid identifiers."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from api.access.models import (
+    AccessPreferences,
+    Block,
+    CareRelationship,
+    CareRole,
+    EmergencyAccess,
+    Representation,
+)
+from api.db import Database, new_id, utcnow
+from api.directory.identifiers import ins_key, luhn_check_digit
+from api.directory.models import Account, Organization, Patient, Professional
+from api.graphql.ids import encode_id
+
+_counter = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Person:
+    handle: str
+    account_id: uuid.UUID
+    person_id: uuid.UUID
+    name: str
+
+    @property
+    def global_id(self) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class TestPatient(Person):
+    ins: str = ""
+
+    @property
+    def global_id(self) -> str:
+        return encode_id("Patient", self.person_id)
+
+
+@dataclass(frozen=True)
+class TestProfessional(Person):
+    @property
+    def global_id(self) -> str:
+        return encode_id("Professional", self.person_id)
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:6]}"
+
+
+async def make_patient(
+    database: Database, *, birth_date: date = date(1980, 5, 17), sex: str = "F"
+) -> TestPatient:
+    handle = _unique("patient")
+    nir = f"{2 if sex == 'F' else 1}{birth_date:%y%m}75{random.randint(100, 999)}{random.randint(100, 999)}"  # noqa: S311
+    ins = f"{nir}{ins_key(nir):02d}"
+    async with database.session() as session:
+        patient = Patient(
+            id=new_id(), ins=ins, given_name="Test", family_name=handle, birth_date=birth_date, sex=sex
+        )
+        session.add(patient)
+        await session.flush()
+        account = Account(id=new_id(), handle=handle, patient_id=patient.id)
+        session.add(account)
+    return TestPatient(handle, account.id, patient.id, f"Test {handle}", ins)
+
+
+async def make_professional(
+    database: Database, *, profession: str = "physician", emergency_regulation: bool = False
+) -> TestProfessional:
+    handle = _unique("pro")
+    payload = f"19{random.randint(10**7, 10**8 - 1)}"  # noqa: S311
+    rpps = payload + str(luhn_check_digit(payload))
+    async with database.session() as session:
+        organization = Organization(id=new_id(), name=f"Org {handle}", kind="PRIVATE_PRACTICE")
+        session.add(organization)
+        await session.flush()
+        professional = Professional(
+            id=new_id(),
+            rpps=rpps,
+            given_name="Pro",
+            family_name=handle,
+            profession=profession,
+            organization_id=organization.id,
+            emergency_regulation=emergency_regulation,
+        )
+        session.add(professional)
+        await session.flush()
+        account = Account(id=new_id(), handle=handle, professional_id=professional.id)
+        session.add(account)
+    return TestProfessional(handle, account.id, professional.id, f"Pro {handle}")
+
+
+async def add_to_care_team(
+    database: Database,
+    patient: TestPatient,
+    professional: TestProfessional,
+    role: CareRole = CareRole.DECLARED_BY_PATIENT,
+) -> None:
+    async with database.session() as session:
+        session.add(
+            CareRelationship(
+                patient_id=patient.person_id,
+                professional_id=professional.person_id,
+                role=role,
+                since=date(2025, 1, 1),
+                declared_by_account_id=patient.account_id,
+            )
+        )
+
+
+async def block(database: Database, patient: TestPatient, professional: TestProfessional) -> None:
+    async with database.session() as session:
+        session.add(Block(patient_id=patient.person_id, professional_id=professional.person_id))
+
+
+async def represent(
+    database: Database,
+    patient: TestPatient,
+    representative: TestPatient,
+    *,
+    kind: str = "LEGAL_REPRESENTATIVE",
+    parts: str = "",
+    expires_at: datetime | None = None,
+) -> None:
+    async with database.session() as session:
+        session.add(
+            Representation(
+                patient_id=patient.person_id,
+                representative_id=representative.person_id,
+                kind=kind,
+                parts=parts,
+                expires_at=expires_at,
+            )
+        )
+
+
+async def open_emergency(
+    database: Database,
+    patient: TestPatient,
+    professional: TestProfessional,
+    *,
+    expires_in: timedelta = timedelta(hours=1),
+) -> None:
+    async with database.session() as session:
+        session.add(
+            EmergencyAccess(
+                patient_id=patient.person_id,
+                professional_id=professional.person_id,
+                reason="Unconscious patient brought to the emergency room",
+                regulation=False,
+                opened_at=utcnow(),
+                expires_at=utcnow() + expires_in,
+            )
+        )
+
+
+async def refuse_emergency(database: Database, patient: TestPatient) -> None:
+    async with database.session() as session:
+        session.add(
+            AccessPreferences(
+                patient_id=patient.person_id,
+                refuses_emergency_access=True,
+                notify_new_professional=True,
+                notify_new_document=True,
+            )
+        )
