@@ -105,3 +105,13 @@ class AccessPreferences(Base):
     notify_new_professional: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_new_document: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpaceVisitor(Base):
+    """The first access of each professional to a space, to notify the patient once."""
+
+    __tablename__ = "space_visitors"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), primary_key=True)
+    professional_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    first_access_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

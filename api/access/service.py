@@ -23,6 +23,7 @@ from api.access.models import (
     EmergencyAccess,
     Representation,
 )
+from api.access.notices import notify_first_professional_access
 from api.access.policy import (
     Action,
     Relation,
@@ -111,6 +112,10 @@ class Access:
             profession=principal.profession,
             organization_name=principal.organization_name,
         )
+
+    async def flush(self) -> None:
+        """Write the request's reads to the journal, with the notices they cause."""
+        await self.journal.flush(self.database, then=notify_first_professional_access)
 
     def read(
         self, access: SpaceAccess, object_type: str, object_id: object | None, *, download: bool = False

@@ -88,7 +88,7 @@ class GraphQLView(GraphQL[Context, None]):
             kwargs["sub_response"].status_code = 400
         if context.access is not None:
             try:
-                await context.access.journal.flush(self.database)
+                await context.access.flush()
             except Exception:
                 # Every read must be journaled: without the journal, no data.
                 logger.exception(

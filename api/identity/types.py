@@ -10,14 +10,14 @@ from api.access.service import openable_spaces
 from api.directory import service as directory
 from api.directory.types import Professional
 from api.graphql.context import Info
-from api.identity.principal import Principal, PrincipalKind
+from api.graphql.enums import PrincipalKind
+from api.identity.principal import Principal
 
 if TYPE_CHECKING:
     from api.graphql.patient import Patient
+    from api.journal.types import AccessLogEntryConnection
 
 PatientRef = Annotated["Patient", strawberry.lazy("api.graphql.patient")]
-
-strawberry.enum(PrincipalKind, description="The kind of caller a token speaks for.")
 
 
 @strawberry.type(description="Who the token speaks for.")
@@ -38,6 +38,16 @@ class Viewer:
         spaces = await openable_spaces(access)
         records = await directory.read_patients(access, info.context.loaders.patient_by_id, spaces)
         return [Patient.from_record(record) for record in records]
+
+    @strawberry.field(
+        description="The journal entries of this principal's own actions, in every space, newest first."
+    )
+    async def access_log(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[AccessLogEntryConnection, strawberry.lazy("api.journal.types")]:
+        from api.journal.types import own_access_log
+
+        return await own_access_log(info, first, after)
 
     @strawberry.field(description="The professional behind the token, for professionals.")
     async def professional(self, info: Info) -> Professional | None:

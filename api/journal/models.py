@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, Uuid, text
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, new_id, utcnow
@@ -17,7 +17,8 @@ class JournalEntry(Base):
     __tablename__ = "journal_entries"
     __table_args__ = (
         Index("ix_journal_entries_patient_at", "patient_id", "at"),
-        Index("ix_journal_entries_actor", "actor_account_id", "at"),
+        # An actor's own entries, newest first (ids are time-ordered).
+        Index("ix_journal_entries_actor", "actor_account_id", "id"),
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -48,16 +49,6 @@ class JournalHead(Base):
     patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     last_hash: Mapped[str] = mapped_column(String(64))
-
-
-class SpaceVisitor(Base):
-    """The first access of each professional to a space, to notify the patient once."""
-
-    __tablename__ = "space_visitors"
-
-    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), primary_key=True)
-    professional_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    first_access_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OutboxEvent(Base):

@@ -25,6 +25,20 @@ async def access_log_page(
     return entries[:limit], total, len(entries) > limit
 
 
+async def own_entries(
+    access: Access, *, limit: int, before_id: uuid.UUID | None
+) -> tuple[list[StoredEntry], bool, int]:
+    """The entries of the principal's own actions, in every space (DOMAIN.md: each
+    actor may read the entries of their own actions). Reading them is not an
+    action on any space, so it is not journaled."""
+    async with access.database.read() as connection:
+        entries = await service.by_actor(
+            connection, access.principal.account_id, limit=limit + 1, before_id=before_id
+        )
+        total = await service.count_by_actor(connection, access.principal.account_id)
+    return entries[:limit], len(entries) > limit, total
+
+
 async def access_log_entry(access: Access, entry_id: uuid.UUID) -> StoredEntry | None:
     """One entry by id, if its space's journal is readable by the principal."""
     async with access.database.read() as connection:

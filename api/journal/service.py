@@ -166,6 +166,30 @@ async def page(
     return [_stored(row) for row in rows]
 
 
+async def by_actor(
+    connection: AsyncConnection,
+    actor_account_id: uuid.UUID,
+    *,
+    limit: int,
+    before_id: uuid.UUID | None = None,
+) -> list[StoredEntry]:
+    """An actor's own entries across spaces, newest first (ids are time-ordered)."""
+    query = select(JournalEntry).where(JournalEntry.actor_account_id == actor_account_id)
+    if before_id is not None:
+        query = query.where(JournalEntry.id < before_id)
+    rows = await connection.execute(query.order_by(JournalEntry.id.desc()).limit(limit))
+    return [_stored(row) for row in rows]
+
+
+async def count_by_actor(connection: AsyncConnection, actor_account_id: uuid.UUID) -> int:
+    query = (
+        select(func.count())
+        .select_from(JournalEntry)
+        .where(JournalEntry.actor_account_id == actor_account_id)
+    )
+    return int(await connection.scalar(query) or 0)
+
+
 async def count(connection: AsyncConnection, patient_id: uuid.UUID, criteria: JournalFilter) -> int:
     subquery = _filtered(patient_id, criteria).subquery()
     return int(await connection.scalar(select(func.count()).select_from(subquery)) or 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 import strawberry
@@ -12,9 +12,9 @@ from strawberry import relay
 from api.directory import service as directory
 from api.directory.types import PatientFields, Professional
 from api.graphql.context import Info
+from api.graphql.enums import PrincipalKind
 from api.graphql.ids import decode_id, encode_id
 from api.graphql.pagination import decode_cursor, encode_cursor, page_size
-from api.identity.types import PrincipalKind  # the GraphQL enum is declared there
 from api.journal import reading
 from api.journal.records import AccessAction, StoredEntry
 from api.journal.service import JournalFilter
@@ -23,6 +23,21 @@ from api.timezones import paris_day_start
 strawberry.enum(AccessAction, description="What was done.")
 
 CURSOR_KIND = "journal"
+OWN_CURSOR_KIND = "own-journal"
+
+# The Node type whose global id names each kind of journaled object: the parts
+# of a space are named by their patient, care-team changes by the professional.
+OBJECT_NODE_TYPES = {
+    "Patient": "Patient",
+    "CareTeam": "Patient",
+    "AccessLog": "Patient",
+    "AccessLogIntegrity": "Patient",
+    "AccessPreferences": "Patient",
+    "BlockedProfessionals": "Patient",
+    "Block": "Professional",
+    "CareRelationship": "Professional",
+    "AccessLogEntry": "AccessLogEntry",
+}
 
 
 @strawberry.type(description="One action on the space by someone other than its patient.")
@@ -46,8 +61,9 @@ class AccessLogEntry(relay.Node):
     def from_entry(cls, entry: StoredEntry) -> AccessLogEntry:
         record = entry.record
         object_id = record.object_id
-        if object_id is not None and record.object_type in ("Patient", "Professional"):
-            object_id = encode_id(record.object_type, uuid.UUID(object_id))
+        node_type = OBJECT_NODE_TYPES.get(record.object_type)
+        if object_id is not None and node_type is not None:
+            object_id = encode_id(node_type, uuid.UUID(object_id))
         return cls(
             id=str(entry.id),
             at=record.at,
@@ -137,6 +153,47 @@ class AccessLogIntegrity:
     problem: str | None = strawberry.field(description="What is wrong, when something is.")
 
 
+def _connection(
+    entries: list[StoredEntry],
+    *,
+    cursor_of: Callable[[StoredEntry], str],
+    more: bool,
+    after: bool,
+    total: int,
+) -> AccessLogEntryConnection:
+    edges = [
+        AccessLogEntryEdge(cursor=cursor_of(entry), node=AccessLogEntry.from_entry(entry))
+        for entry in entries
+    ]
+    return AccessLogEntryConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=more,
+            has_previous_page=after,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
+
+
+async def own_access_log(info: Info, first: int | None, after: str | None) -> AccessLogEntryConnection:
+    """`Viewer.accessLog`: the entries of the viewer's own actions, in every space."""
+    limit = page_size(first)
+    before = decode_cursor(OWN_CURSOR_KIND, after)
+    before_id = uuid.UUID(int=before) if before is not None else None
+    entries, more, total = await reading.own_entries(
+        info.context.require_access(), limit=limit, before_id=before_id
+    )
+    return _connection(
+        entries,
+        cursor_of=lambda e: encode_cursor(OWN_CURSOR_KIND, e.id.int),
+        more=more,
+        after=after is not None,
+        total=total,
+    )
+
+
 @strawberry.type
 class PatientJournalFields(PatientFields):
     """The journal part of `Patient`."""
@@ -158,19 +215,12 @@ class PatientJournalFields(PatientFields):
         entries, total, more = await reading.access_log_page(
             info.context.require_access(), self.record.id, criteria, limit=limit, before_seq=before
         )
-        edges = [
-            AccessLogEntryEdge(cursor=encode_cursor(CURSOR_KIND, e.seq), node=AccessLogEntry.from_entry(e))
-            for e in entries
-        ]
-        return AccessLogEntryConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=more,
-                has_previous_page=before is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            total_count=total,
+        return _connection(
+            entries,
+            cursor_of=lambda entry: encode_cursor(CURSOR_KIND, entry.seq),
+            more=more,
+            after=before is not None,
+            total=total,
         )
 
     @strawberry.field(

@@ -137,3 +137,45 @@ async def test_without_a_journal_no_data(gql, database, token_of, monkeypatch) -
     assert body["data"] is None
     assert error_codes(body) == ["SERVICE_UNAVAILABLE"]
     assert patient.name not in gql.last_response.text
+
+
+async def test_each_actor_reads_the_entries_of_their_own_actions(gql, database, token_of) -> None:
+    doctor = await factories.make_professional(database)
+    spaces = [await factories.make_patient(database) for _ in range(3)]
+    for space in spaces:
+        await factories.add_to_care_team(database, space, doctor)
+        query = "query($id: ID!) { patient(id: $id) { displayName careTeam { role } } }"
+        assert "errors" not in await gql(query, {"id": space.global_id}, token=await token_of(doctor))
+    own = """query($after: String) { viewer { accessLog(first: 4, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { objectType objectId actorName } } } } }"""
+    token = await token_of(doctor)
+    first = (await gql(own, token=token))["data"]["viewer"]["accessLog"]
+    assert first["totalCount"] == 6
+    assert first["pageInfo"]["hasNextPage"] is True
+    second = (await gql(own, {"after": first["pageInfo"]["endCursor"]}, token=token))["data"]["viewer"][
+        "accessLog"
+    ]
+    nodes = [edge["node"] for edge in first["edges"] + second["edges"]]
+    assert len(nodes) == 6
+    assert {node["actorName"] for node in nodes} == {doctor.name}
+    # Parts of a space are named by the space's global id.
+    assert {(n["objectType"], n["objectId"]) for n in nodes} == {
+        (kind, space.global_id) for space in spaces for kind in ("Patient", "CareTeam")
+    }
+    # Someone else's journal entries are not in it.
+    other = await factories.make_professional(database)
+    assert (await gql(own, token=await token_of(other)))["data"]["viewer"]["accessLog"]["totalCount"] == 0
+
+
+async def test_a_patient_who_declined_notices_of_new_professionals_gets_none(gql, database, token_of) -> None:
+    patient = await factories.make_patient(database)
+    doctor = await factories.make_professional(database)
+    await factories.add_to_care_team(database, patient, doctor)
+    declined = """mutation($p: ID!) {
+      updateAccessPreferences(input: {patientId: $p, notifyNewProfessional: false}) {
+        userErrors { message } } }"""
+    body = await gql(declined, {"p": patient.global_id}, token=await token_of(patient))
+    assert body["data"]["updateAccessPreferences"]["userErrors"] == []
+    assert "errors" not in await gql(READ, {"id": patient.global_id}, token=await token_of(doctor))
+    assert await events(database, patient.person_id, "access.first_professional_access") == []
+    assert len(await entries(database, patient.person_id)) == 1  # journaled all the same

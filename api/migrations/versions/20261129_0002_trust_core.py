@@ -154,7 +154,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("id", name="uq_journal_entries_id"),
     )
     op.create_index("ix_journal_entries_patient_at", "journal_entries", ["patient_id", "at"])
-    op.create_index("ix_journal_entries_actor", "journal_entries", ["actor_account_id", "at"])
+    op.create_index("ix_journal_entries_actor", "journal_entries", ["actor_account_id", "id"])
 
     op.create_table(
         "journal_heads",
