@@ -11,6 +11,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY api ./api
 COPY plugins ./plugins
+COPY catalogue ./catalogue
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /var/lib/espace --create-home espace
 
@@ -18,7 +19,8 @@ USER espace
 ENV ESPACE_ENV=production \
     ESPACE_HOST=0.0.0.0 \
     ESPACE_PORT=8000 \
-    ESPACE_VAR_DIR=/var/lib/espace
+    ESPACE_VAR_DIR=/var/lib/espace \
+    ESPACE_CATALOGUE_DIR=/app/catalogue
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2)"]

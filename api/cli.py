@@ -115,6 +115,28 @@ def _parser() -> argparse.ArgumentParser:
     outbox.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     outbox.set_defaults(run=_outbox)
 
+    catalogue = commands.add_parser(
+        "catalogue", help="the app catalogue's manifests", description="Check or sync the app manifests."
+    )
+    catalogue_commands = catalogue.add_subparsers(title="catalogue commands", metavar="SUBCOMMAND")
+    check = catalogue_commands.add_parser(
+        "check",
+        help="validate every manifest; print each problem with its file and field",
+        description="Validate every manifest of the catalogue folder (default: ESPACE_CATALOGUE_DIR). "
+        "Exits non-zero on any problem.",
+    )
+    check.add_argument("directory", nargs="?", type=Path, help="folder of *.toml manifests")
+    check.set_defaults(run=_catalogue_check)
+    sync = catalogue_commands.add_parser(
+        "sync",
+        help="upsert the manifests into the database (new apps start SUBMITTED)",
+        description="Validate, then upsert every manifest. A referenced app that asks for new scopes keeps "
+        "only its vetted scopes until an operator approves the new ones.",
+    )
+    sync.add_argument("directory", nargs="?", type=Path, help="folder of *.toml manifests")
+    sync.set_defaults(run=_catalogue_sync)
+    catalogue.set_defaults(run=lambda settings, args: catalogue.print_help() or EXIT_USAGE)
+
     keys = commands.add_parser(
         "keys", help="secrets for production", description="Generate production secrets."
     )
@@ -172,7 +194,9 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from api.app import access_tokens
+    from api.catalogue.manifest import load_catalogue
     from api.db import Database
+    from api.demo.catalogue import reference_demo_apps
     from api.demo.personas import load_personas
     from api.identity.dev_tokens import find_account, mint_development_token
 
@@ -181,9 +205,16 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     _migrate(settings, args)
     tokens = access_tokens(settings)
 
+    manifests, problems = load_catalogue(settings.catalogue_dir)
+    if problems:
+        raise CommandError("the catalogue has problems; run `espace catalogue check`")
+
     async def run() -> list[tuple[str, str, str, str]]:
         database = Database(settings)
         try:
+            await load_personas(database)
+            referenced = await reference_demo_apps(database, manifests)
+            print(f"Catalogue: {len(referenced)} demo app(s) referenced.")
             rows = []
             for persona in await load_personas(database):
                 account = await find_account(database, persona.handle)
@@ -276,6 +307,49 @@ def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     for event in events:
         when = f"{event.created_at:%Y-%m-%d %H:%M:%S}"
         print(f"{when} {event.kind} patient={event.patient_id} {json.dumps(event.payload)}")
+    return 0
+
+
+def _catalogue_check(settings: Settings, args: argparse.Namespace) -> int:
+    from api.catalogue.manifest import load_catalogue
+
+    directory = args.directory or settings.catalogue_dir
+    manifests, problems = load_catalogue(directory)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {directory}", file=sys.stderr)
+        return 1
+    print(f"{len(manifests)} manifest(s) valid in {directory}")
+    return 0
+
+
+def _catalogue_sync(settings: Settings, args: argparse.Namespace) -> int:
+    from api.catalogue.manifest import load_catalogue
+    from api.catalogue.service import sync_manifests
+    from api.db import Database
+
+    directory = args.directory or settings.catalogue_dir
+    manifests, problems = load_catalogue(directory)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        raise CommandError(f"nothing synced: {len(problems)} problem(s) in {directory}")
+
+    async def run():  # noqa: ANN202
+        database = Database(settings)
+        try:
+            return await sync_manifests(database, manifests)
+        finally:
+            await database.dispose()
+
+    report = asyncio.run(run())
+    print(
+        f"Catalogue synced: {len(report.created)} new, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged."
+    )
+    for client_id, scopes in report.scopes_to_review.items():
+        print(f"  {client_id}: new scopes back to review: {' '.join(scopes)}")
     return 0
 
 

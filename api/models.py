@@ -2,9 +2,17 @@
 (migrations compare against it)."""
 
 from api.access import models as access_models
+from api.catalogue import models as catalogue_models
 from api.db import Base
 from api.directory import models as directory_models
 from api.identity import models as identity_models
 from api.journal import models as journal_models
 
-__all__ = ["Base", "access_models", "directory_models", "identity_models", "journal_models"]
+__all__ = [
+    "Base",
+    "access_models",
+    "catalogue_models",
+    "directory_models",
+    "identity_models",
+    "journal_models",
+]

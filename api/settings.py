@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy async URL; default: a SQLite file in var_dir.",
     )
+    catalogue_dir: Path = Field(
+        default=Path("catalogue"), description="Folder of the catalogue apps' manifests (*.toml)."
+    )
     content_dir: Path | None = Field(
         default=None, description="Local content store folder; default: var_dir/content."
     )

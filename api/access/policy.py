@@ -222,6 +222,11 @@ def may_open_emergency(principal: Principal, facts: SpaceFacts, *, regulation: b
     return regulation or facts.care_role is None
 
 
+def may_review_apps(principal: Principal) -> bool:
+    """Vetting the catalogue is the operators' work, and theirs alone."""
+    return principal.kind is PrincipalKind.OPERATOR
+
+
 def journal_actor_kind(principal: Principal, relation: Relation) -> PrincipalKind | None:
     """How an access appears in the journal; None when the patient acts in their own space."""
     if principal.kind is PrincipalKind.APP:

@@ -45,6 +45,8 @@ from api.journal.buffer import JournalBuffer
 from api.journal.records import AccessAction, JournalRecord
 
 REASON_MIN_LENGTH = 10
+# DOMAIN.md's default; the service passes ESPACE_EMERGENCY_ACCESS_DURATION.
+EMERGENCY_DURATION = timedelta(hours=4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,9 @@ class SpaceAccess:
 class Access:
     """One request's view of the policy: facts loaded once, reads buffered for the journal."""
 
-    def __init__(self, principal: Principal, database: Database, *, emergency_duration: timedelta) -> None:
+    def __init__(
+        self, principal: Principal, database: Database, *, emergency_duration: timedelta = EMERGENCY_DURATION
+    ) -> None:
         self.principal = principal
         self.database = database
         self.journal = JournalBuffer()

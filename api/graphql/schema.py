@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.access.types import AccessMutation
+from api.catalogue.types import CatalogueApp, CatalogueMutation, CatalogueQuery
 from api.directory.types import DirectoryQuery, Organization, Professional
 from api.graphql.errors import ErrorPresentation
 from api.graphql.limits import QueryLimits
@@ -21,12 +22,12 @@ from api.settings import Settings
 
 
 @strawberry.type(description="The entry points of the API.")
-class Query(IdentityQuery, DirectoryQuery, NodeQuery):
+class Query(IdentityQuery, DirectoryQuery, CatalogueQuery, NodeQuery):
     pass
 
 
 @strawberry.type(description="The operations that change something.")
-class Mutation(AccessMutation):
+class Mutation(AccessMutation, CatalogueMutation):
     pass
 
 
@@ -52,7 +53,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[Patient, Professional, Organization, AccessLogEntry],
+        types=[Patient, Professional, Organization, AccessLogEntry, CatalogueApp],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )

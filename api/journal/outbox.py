@@ -22,6 +22,7 @@ class EventKind(StrEnum):
     EMERGENCY_ACCESS_OPENED = "access.emergency_opened"
     CARE_RELATIONSHIP_DECLARED = "access.care_relationship_declared"
     DOCUMENT_DEPOSITED = "dossier.document_deposited"
+    APP_SUSPENDED = "catalogue.app_suspended"
 
 
 @dataclass(frozen=True, slots=True)

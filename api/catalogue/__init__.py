@@ -1,0 +1,1 @@
+"""The catalogue of vetted apps: manifests, the vetting workflow, the public listing."""
