@@ -16,6 +16,8 @@ from api.errors import BadUserInput
 from api.graphql.context import Info
 from api.graphql.ids import decode_id
 from api.graphql.payloads import UserError
+from api.graphql.permissions import first_party_only, scoped
+from api.identity.scopes import Scope
 
 if TYPE_CHECKING:
     from api.graphql.patient import Patient
@@ -69,7 +71,8 @@ class PatientAccessFields(PatientFields):
     """The access part of `Patient`."""
 
     @strawberry.field(
-        description="The professionals of the care team. Journaled when read by anyone but the patient."
+        description="The professionals of the care team. Journaled when read by anyone but the patient.",
+        **scoped(Scope.PROFILE_READ),
     )
     async def care_team(self, info: Info) -> list[CareRelationship]:
         members = await service.care_team(info.context.require_access(), self.record.id)
@@ -79,7 +82,8 @@ class PatientAccessFields(PatientFields):
         ]
 
     @strawberry.field(
-        description="Professionals the patient blocked. Patient and legal representatives only."
+        description="Professionals the patient blocked. Patient and legal representatives only.",
+        **first_party_only(),
     )
     async def blocked_professionals(self, info: Info) -> list[Professional]:
         access = info.context.require_access()
@@ -87,7 +91,10 @@ class PatientAccessFields(PatientFields):
         records = await directory.read_professionals(access, info.context.loaders.professional_by_id, ids)
         return [Professional.from_record(record) for record in records if record is not None]
 
-    @strawberry.field(description="The patient's access preferences. Patient and legal representatives only.")
+    @strawberry.field(
+        description="The patient's access preferences. Patient and legal representatives only.",
+        **first_party_only(),
+    )
     async def access_preferences(self, info: Info) -> AccessPreferences:
         found = await service.preferences(info.context.require_access(), self.record.id)
         return AccessPreferences(
@@ -158,7 +165,9 @@ def _professional_id(value: strawberry.ID) -> uuid.UUID:
 
 @strawberry.type
 class AccessMutation:
-    @strawberry.mutation(description="Block a professional: no access at all, from the next request on.")
+    @strawberry.mutation(
+        description="Block a professional: no access at all, from the next request on.", **first_party_only()
+    )
     async def block_professional(
         self, info: Info, patient_id: strawberry.ID, professional_id: strawberry.ID
     ) -> PatientPayload:
@@ -169,7 +178,7 @@ class AccessMutation:
             return PatientPayload(patient=None, user_errors=UserError.from_error(error))
         return PatientPayload(patient=await _patient(info, patient), user_errors=[])
 
-    @strawberry.mutation(description="Lift a block.")
+    @strawberry.mutation(description="Lift a block.", **first_party_only())
     async def unblock_professional(
         self, info: Info, patient_id: strawberry.ID, professional_id: strawberry.ID
     ) -> PatientPayload:
@@ -182,7 +191,8 @@ class AccessMutation:
 
     @strawberry.mutation(
         description="Declare a care relationship: the patient names a professional (or the médecin "
-        "traitant); a professional declares themselves with the patient's consent, recorded and journaled."
+        "traitant); a professional declares themselves with the patient's consent, recorded and journaled.",
+        **first_party_only(),
     )
     async def declare_care_relationship(
         self, info: Info, input: DeclareCareRelationshipInput
@@ -202,7 +212,7 @@ class AccessMutation:
             return PatientPayload(patient=None, user_errors=UserError.from_error(error))
         return PatientPayload(patient=await _patient(info, patient), user_errors=[])
 
-    @strawberry.mutation(description="Remove a professional from the care team.")
+    @strawberry.mutation(description="Remove a professional from the care team.", **first_party_only())
     async def end_care_relationship(
         self, info: Info, patient_id: strawberry.ID, professional_id: strawberry.ID
     ) -> PatientPayload:
@@ -215,7 +225,8 @@ class AccessMutation:
 
     @strawberry.mutation(
         description="A professional outside the care team opens a space in an emergency, with a written "
-        "reason; journaled, time-limited, and the patient and médecin traitant are notified."
+        "reason; journaled, time-limited, and the patient and médecin traitant are notified.",
+        **first_party_only(),
     )
     async def open_emergency_access(
         self, info: Info, patient_id: strawberry.ID, reason: str
@@ -238,7 +249,7 @@ class AccessMutation:
             emergency_access=emergency, patient=await _patient(info, patient), user_errors=[]
         )
 
-    @strawberry.mutation(description="Change the patient's access preferences.")
+    @strawberry.mutation(description="Change the patient's access preferences.", **first_party_only())
     async def update_access_preferences(
         self, info: Info, input: UpdateAccessPreferencesInput
     ) -> PatientPayload:

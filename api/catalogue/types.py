@@ -19,6 +19,7 @@ from api.errors import BadUserInput
 from api.graphql.context import Info
 from api.graphql.pagination import decode_cursor, encode_cursor, page_size
 from api.graphql.payloads import UserError
+from api.graphql.permissions import first_party_only
 from api.identity.scopes import SCOPE_LABELS, Scope
 
 strawberry.enum(AppStatus, description="Where an app stands in the vetting workflow.")
@@ -113,7 +114,7 @@ class CatalogueApp(relay.Node):
     def pending_scopes(self) -> list[str]:
         return self.record.pending_scopes
 
-    @strawberry.field(description="Every step of the vetting. Operators only.")
+    @strawberry.field(description="Every step of the vetting. Operators only.", **first_party_only())
     async def review_history(self, info: Info) -> list[AppReviewStep]:
         steps = await service.history(info.context.require_access(), self.record.id)
         return [
@@ -178,7 +179,9 @@ class CatalogueQuery:
         record = await service.app_by_client_id(info.context.database, client_id, access=info.context.access)
         return CatalogueApp.from_record(record) if record else None
 
-    @strawberry.field(description="Apps in any status of the vetting workflow. Operators only.")
+    @strawberry.field(
+        description="Apps in any status of the vetting workflow. Operators only.", **first_party_only()
+    )
     async def catalogue_review_queue(
         self, info: Info, status: AppStatus, first: int | None = None, after: str | None = None
     ) -> CatalogueAppConnection:
@@ -238,7 +241,9 @@ class CatalogueAppPayload:
 
 @strawberry.type
 class CatalogueMutation:
-    @strawberry.mutation(description="Operators only: moves an app through the vetting workflow.")
+    @strawberry.mutation(
+        description="Operators only: moves an app through the vetting workflow.", **first_party_only()
+    )
     async def review_app(self, info: Info, input: ReviewAppInput) -> CatalogueAppPayload:
         try:
             record = await service.review_app(

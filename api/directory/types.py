@@ -17,6 +17,7 @@ from api.directory.records import OrganizationRecord, PatientRecord, Professiona
 from api.errors import BadUserInput, Forbidden
 from api.graphql.context import Info
 from api.graphql.ids import decode_id, encode_id
+from api.graphql.permissions import any_patient_scope, first_party_only
 from api.identity.principal import PrincipalKind
 
 if TYPE_CHECKING:
@@ -108,7 +109,8 @@ class PatientIdentityFields(PatientFields):
 class DirectoryQuery:
     @strawberry.field(
         description="A patient's space. Without id: the space the token acts for (a patient's own, "
-        "a representative's or an app's); professionals name the patient."
+        "a representative's or an app's); professionals name the patient.",
+        **any_patient_scope(),
     )
     async def patient(self, info: Info, id: strawberry.ID | None = None) -> PatientRef | None:
         from api.graphql.patient import Patient
@@ -128,7 +130,8 @@ class DirectoryQuery:
 
     @strawberry.field(
         description="A patient found by national health identifier (INS), for professionals. Outside "
-        "the care team: FORBIDDEN, with extensions.patientId for an emergency access."
+        "the care team: FORBIDDEN, with extensions.patientId for an emergency access.",
+        **first_party_only(),
     )
     async def patient_by_ins(self, info: Info, ins: str) -> PatientRef | None:
         from api.graphql.patient import Patient

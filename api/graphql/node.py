@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry import relay
+from strawberry.permission import BasePermission, PermissionExtension
 
-from api.errors import BadUserInput, NotFound
+from api.errors import BadUserInput, ErrorCode, NotFound, Unauthenticated
 from api.graphql.context import Info
 from api.graphql.ids import decode_id
+from api.graphql.permissions import ScopeGuard
+from api.identity.scopes import ALL_SCOPES
 
 
 def node_types() -> dict[str, type[relay.Node]]:
@@ -23,10 +28,39 @@ def node_types() -> dict[str, type[relay.Node]]:
 # Node types anyone may resolve without a token (the public catalogue).
 PUBLIC_NODE_TYPES = frozenset({"CatalogueApp"})
 
+# The guard of each Node type that holds patient data, as on the fields that lead to it.
+NODE_GUARDS: dict[str, ScopeGuard] = {
+    "Patient": ScopeGuard(ALL_SCOPES, any_of=True),
+    "AccessLogEntry": ScopeGuard((), first_party_only=True),
+}
+
+
+class NodeGuard(BasePermission):
+    """`node(id)` reaches every Node type: apply the guard of the type the id names."""
+
+    error_extensions = {"code": ErrorCode.FORBIDDEN.value}  # noqa: RUF012 - read by strawberry
+    message = "This token may not read this object."
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        try:
+            type_name, _ = decode_id(kwargs["id"])
+        except BadUserInput:
+            return True  # the resolver answers BAD_USER_INPUT or UNAUTHENTICATED
+        guard = NODE_GUARDS.get(type_name)
+        if guard is None:
+            return True
+        if principal is None:
+            raise Unauthenticated()
+        return guard.allows(principal)
+
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(description="Any object by its global id, under the same rules as everywhere else.")
+    @strawberry.field(
+        description="Any object by its global id, under the same rules as everywhere else.",
+        extensions=[PermissionExtension(permissions=[NodeGuard()], use_directives=False)],
+    )
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:  # noqa: A002
         try:
             type_name, pk = decode_id(id)

@@ -11,6 +11,7 @@ from api.directory import service as directory
 from api.directory.types import Professional
 from api.graphql.context import Info
 from api.graphql.enums import PrincipalKind
+from api.graphql.permissions import any_patient_scope, first_party_only
 from api.identity.principal import Principal
 
 if TYPE_CHECKING:
@@ -30,7 +31,10 @@ class Viewer:
     scopes: list[str] = strawberry.field(description="Scopes granted to the token.")
     client_id: str = strawberry.field(description="The client (software or app) the token was issued to.")
 
-    @strawberry.field(description="Spaces this principal may open: own, children, people it is caregiver of.")
+    @strawberry.field(
+        description="Spaces this principal may open: own, children, people it is caregiver of.",
+        **any_patient_scope(),
+    )
     async def patients(self, info: Info) -> list[PatientRef]:
         from api.graphql.patient import Patient
 
@@ -40,7 +44,8 @@ class Viewer:
         return [Patient.from_record(record) for record in records]
 
     @strawberry.field(
-        description="The journal entries of this principal's own actions, in every space, newest first."
+        description="The journal entries of this principal's own actions, in every space, newest first.",
+        **first_party_only(),
     )
     async def access_log(
         self, info: Info, first: int | None = None, after: str | None = None

@@ -15,6 +15,7 @@ from api.graphql.context import Info
 from api.graphql.enums import PrincipalKind
 from api.graphql.ids import decode_id, encode_id
 from api.graphql.pagination import decode_cursor, encode_cursor, page_size
+from api.graphql.permissions import first_party_only
 from api.journal import reading
 from api.journal.records import AccessAction, StoredEntry
 from api.journal.service import JournalFilter
@@ -200,7 +201,8 @@ class PatientJournalFields(PatientFields):
 
     @strawberry.field(
         description="Every access to this space by anyone but the patient, newest first. Patient, "
-        "representatives and the médecin traitant only."
+        "representatives and the médecin traitant only.",
+        **first_party_only(),
     )
     async def access_log(
         self,
@@ -224,7 +226,8 @@ class PatientJournalFields(PatientFields):
         )
 
     @strawberry.field(
-        description="Recomputes the journal's hash chain; ok is false if any entry was altered or removed."
+        description="Recomputes the journal's hash chain; ok is false if any entry was altered or removed.",
+        **first_party_only(),
     )
     async def access_log_integrity(self, info: Info) -> AccessLogIntegrity:
         report = await reading.integrity(info.context.require_access(), self.record.id)
