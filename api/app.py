@@ -6,12 +6,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from joserfc.jwk import ECKey
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route
 
 from api import __version__
 from api.db import Database
@@ -21,14 +22,17 @@ from api.identity.keys import load_signing_key
 from api.identity.tokens import AccessTokens
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.migrations import is_at_head
+from api.oauth.routes import ROUTES as OAUTH_ROUTES
+from api.oauth.server import OAuthServer
+from api.oauth.sessions import Sessions
 from api.settings import Settings
 
 logger = logging.getLogger("api")
 
 
-def access_tokens(settings: Settings) -> AccessTokens:
+def access_tokens(settings: Settings, key: ECKey | None = None) -> AccessTokens:
     return AccessTokens(
-        load_signing_key(settings), issuer=settings.token_issuer, audience=settings.token_audience
+        key or load_signing_key(settings), issuer=settings.token_issuer, audience=settings.token_audience
     )
 
 
@@ -37,9 +41,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings()
     owns_database = database is None
     database = database or Database(settings)
-    view = GraphQLView(
-        build_schema(settings), settings=settings, database=database, tokens=access_tokens(settings)
-    )
+    key = load_signing_key(settings)
+    tokens = access_tokens(settings, key)
+    view = GraphQLView(build_schema(settings), settings=settings, database=database, tokens=tokens)
+    oauth = OAuthServer(settings, database, tokens, Sessions(key, secure=settings.is_production))
 
     async def healthz(request: Request) -> Response:
         """The process answers."""
@@ -69,9 +74,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
-        WebSocketRoute("/graphql", view),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *OAUTH_ROUTES,
     ]
     if not settings.is_production:
         routes.append(Route("/", home, methods=["GET"]))
@@ -83,6 +88,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
+    app.state.oauth = oauth
     return app
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from api.errors import Conflict
 from api.settings import Settings
 
 # Stable constraint names, so migrations name the same things on both dialects.
@@ -153,9 +155,16 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work: committed on normal exit, rolled back on error."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        """A unit of work: committed on normal exit, rolled back on error.
+
+        A uniqueness clash with a concurrent request (the same block twice at
+        once, two médecins traitants declared together) is CONFLICT: retryable.
+        """
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+        except IntegrityError as error:
+            raise Conflict("Another request changed the same thing at the same time; retry.") from error
 
     @property
     def engines(self) -> tuple[AsyncEngine, ...]:

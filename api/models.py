@@ -7,6 +7,7 @@ from api.db import Base
 from api.directory import models as directory_models
 from api.identity import models as identity_models
 from api.journal import models as journal_models
+from api.oauth import models as oauth_models
 
 __all__ = [
     "Base",
@@ -15,4 +16,5 @@ __all__ = [
     "directory_models",
     "identity_models",
     "journal_models",
+    "oauth_models",
 ]

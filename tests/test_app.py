@@ -53,3 +53,11 @@ async def test_the_root_leads_to_graphiql_in_development(client) -> None:
     response = await client.get("/")
     assert response.status_code == 303
     assert response.headers["location"] == "/graphql"
+
+
+def test_no_websocket_endpoint_until_subscriptions_exist(app) -> None:
+    # A WebSocket would bypass the per-request journal and the re-checks of each
+    # request; it comes back with subscriptions, per operation.
+    from starlette.routing import WebSocketRoute
+
+    assert not [route for route in app.routes if isinstance(route, WebSocketRoute)]

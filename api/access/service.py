@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.access.facts import SpaceFacts, SpaceFactsLoader
@@ -36,13 +36,14 @@ from api.access.policy import (
     space_decision,
 )
 from api.db import Database, new_id, utcnow
-from api.directory.models import Professional
+from api.directory.models import Patient, Professional, SpaceStatus
 from api.errors import BadUserInput, Forbidden
 from api.identity.principal import Principal, PrincipalKind
 from api.journal import outbox
 from api.journal import service as journal
 from api.journal.buffer import JournalBuffer
 from api.journal.records import AccessAction, JournalRecord
+from api.text import clean_text
 
 REASON_MIN_LENGTH = 10
 # DOMAIN.md's default; the service passes ESPACE_EMERGENCY_ACCESS_DURATION.
@@ -105,7 +106,7 @@ class Access:
             at=utcnow(),
             actor_kind=kind.value,
             actor_account_id=principal.account_id,
-            actor_name=principal.display_name,
+            actor_name=principal.app_name or principal.display_name,
             client_id=principal.client_id,
             action=action,
             object_type=object_type,
@@ -168,7 +169,7 @@ async def care_team(access: Access, patient_id: uuid.UUID) -> list[CareTeamMembe
 
 
 async def blocked_professionals(access: Access, patient_id: uuid.UUID) -> list[uuid.UUID]:
-    granted = await _patient_side(access, patient_id, Action.READ)
+    granted = await patient_side(access, patient_id, Action.READ)
     async with access.database.read() as connection:
         rows = await connection.scalars(
             select(Block.professional_id).where(Block.patient_id == patient_id).order_by(Block.created_at)
@@ -178,7 +179,7 @@ async def blocked_professionals(access: Access, patient_id: uuid.UUID) -> list[u
     return blocked
 
 
-async def _patient_side(access: Access, patient_id: uuid.UUID, action: Action) -> SpaceAccess:
+async def patient_side(access: Access, patient_id: uuid.UUID, action: Action) -> SpaceAccess:
     """Blocks and settings are the patient's (or legal representative's) alone."""
     granted = await access.space(patient_id, action, SpacePart.SETTINGS)
     if granted.relation not in (Relation.SELF, Relation.LEGAL_REPRESENTATIVE):
@@ -193,7 +194,7 @@ async def _require_professional(connection: AsyncConnection, professional_id: uu
 
 
 async def block_professional(access: Access, patient_id: uuid.UUID, professional_id: uuid.UUID) -> None:
-    granted = await _patient_side(access, patient_id, Action.UPDATE)
+    granted = await patient_side(access, patient_id, Action.UPDATE)
     async with access.database.session() as session:
         connection = await session.connection()
         await _require_professional(connection, professional_id)
@@ -210,7 +211,7 @@ async def block_professional(access: Access, patient_id: uuid.UUID, professional
 
 
 async def unblock_professional(access: Access, patient_id: uuid.UUID, professional_id: uuid.UUID) -> None:
-    granted = await _patient_side(access, patient_id, Action.UPDATE)
+    granted = await patient_side(access, patient_id, Action.UPDATE)
     async with access.database.session() as session:
         connection = await session.connection()
         removed = await connection.execute(
@@ -239,7 +240,7 @@ async def declare_care_relationship(
         raise BadUserInput("Name the professional.", field="professionalId")
     if role is CareRole.SELF_DECLARED:
         raise BadUserInput("Only a professional declares themselves.", field="role")
-    granted = await _patient_side(access, patient_id, Action.UPDATE)
+    granted = await patient_side(access, patient_id, Action.UPDATE)
     async with access.database.session() as session:
         connection = await session.connection()
         await _require_professional(connection, professional_id)
@@ -277,11 +278,12 @@ async def declare_care_relationship(
 
 async def _self_declare(access: Access, patient_id: uuid.UUID, consent_statement: str | None) -> None:
     principal = access.principal
-    statement = (consent_statement or "").strip()
-    if len(statement) < REASON_MIN_LENGTH:
-        raise BadUserInput(
-            "Record how the patient consented (at least 10 characters).", field="consentStatement"
-        )
+    statement = clean_text(
+        consent_statement or "",
+        field="consentStatement",
+        min_length=REASON_MIN_LENGTH,
+        what="The record of the patient's consent",
+    )
     facts = await access.facts(patient_id)
     if not may_self_declare(principal, facts):
         raise Forbidden("You may not join this care team.")
@@ -345,7 +347,7 @@ async def _upsert_relationship(
 
 
 async def end_care_relationship(access: Access, patient_id: uuid.UUID, professional_id: uuid.UUID) -> None:
-    granted = await _patient_side(access, patient_id, Action.UPDATE)
+    granted = await patient_side(access, patient_id, Action.UPDATE)
     async with access.database.session() as session:
         connection = await session.connection()
         removed = await connection.execute(
@@ -376,11 +378,9 @@ class OpenedEmergency:
 
 async def open_emergency_access(access: Access, patient_id: uuid.UUID, reason: str) -> OpenedEmergency:
     principal = access.principal
-    reason = reason.strip()
-    if len(reason) < REASON_MIN_LENGTH:
-        raise BadUserInput(
-            "Write the reason for the emergency access (at least 10 characters).", field="reason"
-        )
+    reason = clean_text(
+        reason, field="reason", min_length=REASON_MIN_LENGTH, what="The reason for the emergency access"
+    )
     facts = await access.facts(patient_id)
     regulation = principal.emergency_regulation
     if not may_open_emergency(principal, facts, regulation=regulation):
@@ -455,7 +455,7 @@ class Preferences:
 
 
 async def preferences(access: Access, patient_id: uuid.UUID) -> Preferences:
-    granted = await _patient_side(access, patient_id, Action.READ)
+    granted = await patient_side(access, patient_id, Action.READ)
     async with access.database.read() as connection:
         row = (
             await connection.execute(
@@ -478,7 +478,7 @@ async def update_preferences(
     notify_new_professional: bool | None = None,
     notify_new_document: bool | None = None,
 ) -> None:
-    granted = await _patient_side(access, patient_id, Action.UPDATE)
+    granted = await patient_side(access, patient_id, Action.UPDATE)
     changes = {
         key: value
         for key, value in {
@@ -519,13 +519,22 @@ async def openable_spaces(access: Access) -> list[uuid.UUID]:
         return [principal.acting_for] if principal.acting_for else []
     if principal.patient_id is None:
         return []
-    async with access.database.read() as connection:
-        represented = await connection.scalars(
-            select(Representation.patient_id)
-            .where(
-                Representation.representative_id == principal.patient_id,
-                (Representation.expires_at.is_(None)) | (Representation.expires_at > utcnow()),
-            )
-            .order_by(Representation.created_at, Representation.patient_id)
+    # Own space first, then those represented; closed spaces are opened by no one.
+    own = select(Patient.id, literal(0).label("rank"), Patient.created_at.label("since")).where(
+        Patient.id == principal.patient_id, Patient.status == SpaceStatus.OPEN
+    )
+    represented = (
+        select(Representation.patient_id, literal(1).label("rank"), Representation.created_at.label("since"))
+        .join(Patient, Patient.id == Representation.patient_id)
+        .where(
+            Representation.representative_id == principal.patient_id,
+            (Representation.expires_at.is_(None)) | (Representation.expires_at > utcnow()),
+            Patient.status == SpaceStatus.OPEN,
         )
-        return [principal.patient_id, *represented]
+    )
+    spaces = union_all(own, represented).subquery()
+    async with access.database.read() as connection:
+        rows = await connection.scalars(
+            select(spaces.c.id).order_by(spaces.c.rank, spaces.c.since, spaces.c.id)
+        )
+        return list(rows)

@@ -74,7 +74,7 @@ class PatientAccessFields(PatientFields):
         description="The professionals of the care team. Journaled when read by anyone but the patient.",
         **scoped(Scope.PROFILE_READ),
     )
-    async def care_team(self, info: Info) -> list[CareRelationship]:
+    async def care_team(self, info: Info) -> list[CareRelationship] | None:
         members = await service.care_team(info.context.require_access(), self.record.id)
         return [
             CareRelationship(professional_id=m.professional_id, role=CareRole(m.role), since=m.since)
@@ -85,7 +85,7 @@ class PatientAccessFields(PatientFields):
         description="Professionals the patient blocked. Patient and legal representatives only.",
         **first_party_only(),
     )
-    async def blocked_professionals(self, info: Info) -> list[Professional]:
+    async def blocked_professionals(self, info: Info) -> list[Professional] | None:
         access = info.context.require_access()
         ids = await service.blocked_professionals(access, self.record.id)
         records = await directory.read_professionals(access, info.context.loaders.professional_by_id, ids)
@@ -95,7 +95,7 @@ class PatientAccessFields(PatientFields):
         description="The patient's access preferences. Patient and legal representatives only.",
         **first_party_only(),
     )
-    async def access_preferences(self, info: Info) -> AccessPreferences:
+    async def access_preferences(self, info: Info) -> AccessPreferences | None:
         found = await service.preferences(info.context.require_access(), self.record.id)
         return AccessPreferences(
             refuses_emergency_access=found.refuses_emergency_access,

@@ -26,6 +26,7 @@ from api.catalogue.records import AppRecord, ReviewRecord
 from api.db import Database, utcnow
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.journal import outbox
+from api.text import clean_text, is_client_id
 
 SYNC_ACTOR = "catalogue sync"
 COMMENT_MIN_LENGTH = 5
@@ -193,9 +194,7 @@ async def review_app(access: Access, client_id: str, decision: Decision, comment
     principal = access.principal
     if not may_review_apps(principal):
         raise Forbidden("Only operators review apps.")
-    comment = comment.strip()
-    if len(comment) < COMMENT_MIN_LENGTH:
-        raise BadUserInput("Say why (a comment of at least 5 characters).", field="comment")
+    comment = clean_text(comment, field="comment", min_length=COMMENT_MIN_LENGTH, what="The comment")
     allowed_from, to_status = TRANSITIONS[decision]
     async with access.database.session() as session:
         app = await session.scalar(
@@ -305,8 +304,8 @@ async def list_apps(
     """The public catalogue (referenced apps); operators may list any status."""
     if status is not AppStatus.REFERENCED and (access is None or not may_review_apps(access.principal)):
         raise Forbidden("Only operators list apps that are not referenced.")
-    if search is not None and len(search) > 100:
-        raise BadUserInput("Search with at most 100 characters.", field="search")
+    if search is not None:
+        search = clean_text(search, field="search", max_length=100, what="The search")
     query = _listing(status, category, search)
     async with database.read() as connection:
         rows = await connection.execute(
@@ -318,6 +317,8 @@ async def list_apps(
 
 async def app_by_client_id(database: Database, client_id: str, *, access: Access | None) -> AppRecord | None:
     """A referenced app (operators: any app); None otherwise, as if it did not exist."""
+    if not is_client_id(client_id):
+        return None
     async with database.read() as connection:
         found = await _apps_by(connection, CatalogueApp.client_id == client_id)
     return _visible(found[0] if found else None, access)

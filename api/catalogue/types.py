@@ -17,7 +17,7 @@ from api.catalogue.records import AppRecord
 from api.catalogue.service import Decision
 from api.errors import BadUserInput
 from api.graphql.context import Info
-from api.graphql.pagination import decode_cursor, encode_cursor, page_size
+from api.graphql.pagination import MAX_SQL_INTEGER, decode_cursor, encode_cursor, page_size
 from api.graphql.payloads import UserError
 from api.graphql.permissions import first_party_only
 from api.identity.scopes import SCOPE_LABELS, Scope
@@ -115,7 +115,7 @@ class CatalogueApp(relay.Node):
         return self.record.pending_scopes
 
     @strawberry.field(description="Every step of the vetting. Operators only.", **first_party_only())
-    async def review_history(self, info: Info) -> list[AppReviewStep]:
+    async def review_history(self, info: Info) -> list[AppReviewStep] | None:
         steps = await service.history(info.context.require_access(), self.record.id)
         return [
             AppReviewStep(
@@ -184,7 +184,7 @@ class CatalogueQuery:
     )
     async def catalogue_review_queue(
         self, info: Info, status: AppStatus, first: int | None = None, after: str | None = None
-    ) -> CatalogueAppConnection:
+    ) -> CatalogueAppConnection | None:
         info.context.require_access()
         return await _page(info, status, first=first, after=after, category=None, search=None)
 
@@ -199,7 +199,7 @@ async def _page(
     search: str | None,
 ) -> CatalogueAppConnection:
     limit = page_size(first)
-    offset = decode_cursor(CURSOR_KIND, after) or 0
+    offset = decode_cursor(CURSOR_KIND, after, maximum=MAX_SQL_INTEGER) or 0
     records, total = await service.list_apps(
         info.context.database,
         access=info.context.access,

@@ -18,9 +18,11 @@ from api.access.policy import SpacePart
 from api.db import Database, new_id, utcnow
 from api.directory.identifiers import ins_key, is_valid_finess, is_valid_rpps
 from api.directory.models import Account, Operator, Organization, OrganizationKind, Patient, Professional
+from api.oauth.passwords import hash_password
 from api.timezones import paris_today
 
 PERSONAS_FILE = Path(__file__).with_name("personas.toml")
+DEMO_PASSWORD = "demo"  # noqa: S105 - the documented password of the demo personas
 
 Digits = Annotated[str, StringConstraints(pattern=r"^\d+$")]
 
@@ -214,6 +216,9 @@ async def _account(session: AsyncSession, handle: str) -> Account:
     account = await session.scalar(select(Account).where(Account.handle == handle))
     if account is None:
         account = Account(id=new_id(), handle=handle)
+    if account.password_hash is None:
+        # PERSONAS.md: every persona logs in with the password `demo` (development only).
+        account.password_hash = hash_password(DEMO_PASSWORD)
     return account
 
 

@@ -123,3 +123,7 @@ async def account_by_any_id(connection: AsyncConnection, some_id: uuid.UUID) -> 
 
 async def patient_id_by_ins(connection: AsyncConnection, ins: str) -> uuid.UUID | None:
     return await connection.scalar(select(Patient.id).where(Patient.ins == ins))
+
+
+async def password_hash(connection: AsyncConnection, account_id: uuid.UUID) -> str | None:
+    return await connection.scalar(select(Account.password_hash).where(Account.id == account_id))

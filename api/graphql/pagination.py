@@ -8,6 +8,9 @@ import binascii
 from api.errors import BadUserInput
 
 MAX_PAGE_SIZE = 100
+# Cursors wrap positions, sequence numbers or 128-bit ids: nothing larger.
+MAX_CURSOR = 1 << 128
+MAX_SQL_INTEGER = 1 << 63
 
 
 def page_size(first: int | None, *, maximum: int = MAX_PAGE_SIZE) -> int:
@@ -23,7 +26,7 @@ def encode_cursor(kind: str, value: int) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode()
 
 
-def decode_cursor(kind: str, cursor: str | None) -> int | None:
+def decode_cursor(kind: str, cursor: str | None, *, maximum: int = MAX_CURSOR) -> int | None:
     if cursor is None:
         return None
     try:
@@ -31,6 +34,6 @@ def decode_cursor(kind: str, cursor: str | None) -> int | None:
         position = int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise BadUserInput("This cursor is not valid here.", field="after") from error
-    if prefix != kind:
+    if prefix != kind or not 0 <= position < maximum:
         raise BadUserInput("This cursor is not valid here.", field="after")
     return position

@@ -18,10 +18,11 @@ from api.directory.records import PatientRecord
 from api.directory.types import PatientIdentityFields
 from api.graphql.context import Info
 from api.journal.types import PatientJournalFields
+from api.oauth.types import PatientAppFields
 
 
 @strawberry.type(description="A person's health space: dossier, reimbursements, agenda, messages.")
-class Patient(PatientIdentityFields, PatientAccessFields, PatientJournalFields, relay.Node):
+class Patient(PatientIdentityFields, PatientAccessFields, PatientJournalFields, PatientAppFields, relay.Node):
     id: relay.NodeID[str]
 
     @classmethod

@@ -18,6 +18,7 @@ from api.graphql.node import NodeQuery
 from api.graphql.patient import Patient
 from api.identity.types import IdentityQuery
 from api.journal.types import AccessLogEntry
+from api.oauth.types import OAuthMutation
 from api.settings import Settings
 
 
@@ -27,7 +28,7 @@ class Query(IdentityQuery, DirectoryQuery, CatalogueQuery, NodeQuery):
 
 
 @strawberry.type(description="The operations that change something.")
-class Mutation(AccessMutation, CatalogueMutation):
+class Mutation(AccessMutation, CatalogueMutation, OAuthMutation):
     pass
 
 

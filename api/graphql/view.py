@@ -99,7 +99,8 @@ class GraphQLView(GraphQL[Context, None]):
                     data=None,
                     errors=[
                         GraphQLError(
-                            "The access journal could not be written; nothing was returned. Retry later.",
+                            "The access journal could not be written, so nothing is returned. A mutation "
+                            "was applied all the same: read its result again rather than repeating it.",
                             extensions={
                                 "code": ErrorCode.SERVICE_UNAVAILABLE.value,
                                 "requestId": context.request_id,

@@ -37,6 +37,8 @@ class Principal:
     profession: str | None = None
     organization_name: str | None = None
     emergency_regulation: bool = False
+    # For catalogue apps: the app's name, which the journal shows.
+    app_name: str | None = None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

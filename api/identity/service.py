@@ -14,11 +14,14 @@ from api.errors import Unauthenticated
 from api.identity.models import RevokedToken
 from api.identity.principal import Principal, PrincipalKind
 from api.identity.tokens import AccessTokens
+from api.oauth import queries as oauth_queries
 
 # The client id of tokens minted by `espace token` and `espace demo`.
 DEVELOPMENT_CLIENT_ID = "espace-dev-cli"
-# Claim naming the one space a representative's token acts for.
+# Claim naming the one space a representative's or an app's token acts for.
 ACTING_FOR_CLAIM = "acting_for"
+# Claim naming the patient's consent behind an app's token.
+GRANT_ID_CLAIM = "grant_id"
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -43,13 +46,62 @@ async def authenticate(database: Database, tokens: AccessTokens, token: str) -> 
         raise Unauthenticated("Invalid token: unknown subject.") from error
     revoked = exists().where(RevokedToken.jti == str(claims["jti"])).label("revoked")
     query = directory.account_by_id_query(account_id).add_columns(revoked)
+    grant_id = _grant_id(claims)
+    if grant_id is not None:
+        query = query.add_columns(*oauth_queries.grant_columns(grant_id))
     async with database.read() as connection:
         row = (await connection.execute(query)).first()
     if row is None:
         raise Unauthenticated("Invalid token: unknown subject.")
     if row.revoked:
         raise Unauthenticated("Invalid token: revoked.")
-    return principal_for(directory.account_record(row), claims)
+    account = directory.account_record(row)
+    if grant_id is None:
+        return principal_for(account, claims)
+    return _app_principal(account, claims, row)
+
+
+def _grant_id(claims: dict[str, Any]) -> uuid.UUID | None:
+    value = claims.get(GRANT_ID_CLAIM)
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as error:
+        raise Unauthenticated("Invalid token: malformed grant.") from error
+
+
+def _app_principal(account: AccountRecord, claims: dict[str, Any], row: Any) -> Principal:
+    """A catalogue app's principal: the space of its grant, the scopes still
+    granted and vetted, and the authorizing person's own relation to that space
+    (an app never reads more than the person who authorized it)."""
+    acting_for = _acting_for(claims)
+    if (
+        row.grant_patient_id is None
+        or row.grant_patient_id != acting_for
+        or row.grant_client_id != claims.get("client_id")
+        or account.patient_id is None
+    ):
+        raise Unauthenticated("Invalid token: the app was disconnected.")
+    if row.app_status != "REFERENCED":
+        raise Unauthenticated("Invalid token: the app is not referenced.")
+    scope = claims.get("scope", "")
+    if not isinstance(scope, str):
+        raise Unauthenticated("Invalid token: malformed scope.")
+    scopes = (
+        frozenset(scope.split()) & frozenset(row.grant_scopes or []) & frozenset(row.app_vetted_scopes or [])
+    )
+    return Principal(
+        kind=PrincipalKind.APP,
+        account_id=account.id,
+        display_name=account.display_name,
+        client_id=str(claims["client_id"]),
+        scopes=scopes,
+        token_id=str(claims["jti"]),
+        patient_id=account.patient_id,
+        acting_for=acting_for,
+        app_name=row.app_name,
+    )
 
 
 def principal_for(account: AccountRecord, claims: dict[str, Any]) -> Principal:

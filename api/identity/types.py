@@ -35,7 +35,7 @@ class Viewer:
         description="Spaces this principal may open: own, children, people it is caregiver of.",
         **any_patient_scope(),
     )
-    async def patients(self, info: Info) -> list[PatientRef]:
+    async def patients(self, info: Info) -> list[PatientRef] | None:
         from api.graphql.patient import Patient
 
         access = info.context.require_access()
@@ -49,7 +49,7 @@ class Viewer:
     )
     async def access_log(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Annotated[AccessLogEntryConnection, strawberry.lazy("api.journal.types")]:
+    ) -> Annotated[AccessLogEntryConnection, strawberry.lazy("api.journal.types")] | None:
         from api.journal.types import own_access_log
 
         return await own_access_log(info, first, after)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, Select, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -77,6 +77,10 @@ async def _reserve(connection: AsyncConnection, patient_id: uuid.UUID, count: in
         .returning(JournalHead.last_seq, JournalHead.last_hash)
     )
     return reserved.first()
+
+
+# totalCount of journal pages counts up to this many entries.
+COUNT_CAP = 10_000
 
 
 def _row(entry: StoredEntry) -> dict[str, object]:
@@ -182,17 +186,21 @@ async def by_actor(
 
 
 async def count_by_actor(connection: AsyncConnection, actor_account_id: uuid.UUID) -> int:
-    query = (
-        select(func.count())
-        .select_from(JournalEntry)
-        .where(JournalEntry.actor_account_id == actor_account_id)
-    )
-    return int(await connection.scalar(query) or 0)
+    query = select(JournalEntry.seq).where(JournalEntry.actor_account_id == actor_account_id)
+    return await _capped_count(connection, query)
+
+
+async def _capped_count(connection: AsyncConnection, query: Select[Any]) -> int:
+    """Count at most COUNT_CAP rows: a feed's or a SAMU doctor's own journal may
+    hold millions, and a page must not count them all."""
+    limited = query.limit(COUNT_CAP).subquery()
+    return int(await connection.scalar(select(func.count()).select_from(limited)) or 0)
 
 
 async def count(connection: AsyncConnection, patient_id: uuid.UUID, criteria: JournalFilter) -> int:
-    subquery = _filtered(patient_id, criteria).subquery()
-    return int(await connection.scalar(select(func.count()).select_from(subquery)) or 0)
+    return await _capped_count(
+        connection, _filtered(patient_id, criteria).with_only_columns(JournalEntry.seq)
+    )
 
 
 async def entry_by_id(connection: AsyncConnection, entry_id: uuid.UUID) -> StoredEntry | None:
@@ -230,9 +238,21 @@ async def _in_order(
 async def verify_chain(
     connection: AsyncConnection, patient_id: uuid.UUID, *, batch: int = 1000
 ) -> ChainReport:
-    """Recompute the space's chain: every hash, every link, no gap, and the head."""
+    """Recompute the space's chain: every hash, every link, no gap, up to the head.
+
+    The head is read first, and entries written after it are left for the next
+    check: a journal that grows during the check is not mistaken for a cut one.
+    """
+    head = (
+        await connection.execute(
+            select(JournalHead.last_seq, JournalHead.last_hash).where(JournalHead.patient_id == patient_id)
+        )
+    ).first()
+    last_seq, last_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
     expected_prev, expected_seq, count_ = GENESIS_HASH, 1, 0
     async for entry in _in_order(connection, patient_id, batch):
+        if entry.seq > last_seq:
+            break
         count_ += 1
         if entry.seq != expected_seq:
             return ChainReport(False, count_, entry.id, f"entry {expected_seq} is missing")
@@ -241,12 +261,6 @@ async def verify_chain(
         if entry_hash(entry.id, entry.seq, entry.record, entry.prev_hash) != entry.hash:
             return ChainReport(False, count_, entry.id, "the entry was altered")
         expected_prev, expected_seq = entry.hash, expected_seq + 1
-    head = (
-        await connection.execute(
-            select(JournalHead.last_seq, JournalHead.last_hash).where(JournalHead.patient_id == patient_id)
-        )
-    ).first()
-    last_seq, last_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
     if last_seq != expected_seq - 1 or last_hash != expected_prev:
         return ChainReport(False, count_, None, "the latest entries were removed")
     return ChainReport(True, count_)

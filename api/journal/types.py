@@ -11,10 +11,11 @@ from strawberry import relay
 
 from api.directory import service as directory
 from api.directory.types import PatientFields, Professional
+from api.errors import BadUserInput
 from api.graphql.context import Info
 from api.graphql.enums import PrincipalKind
 from api.graphql.ids import decode_id, encode_id
-from api.graphql.pagination import decode_cursor, encode_cursor, page_size
+from api.graphql.pagination import MAX_SQL_INTEGER, decode_cursor, encode_cursor, page_size
 from api.graphql.permissions import first_party_only
 from api.journal import reading
 from api.journal.records import AccessAction, StoredEntry
@@ -119,7 +120,7 @@ class PageInfo:
 class AccessLogEntryConnection:
     edges: list[AccessLogEntryEdge] = strawberry.field(description="The entries of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page stands.")
-    total_count: int = strawberry.field(description="Entries matching the filter.")
+    total_count: int = strawberry.field(description="Entries matching the filter, counted up to 10,000.")
 
 
 @strawberry.input(description="Narrow the journal.")
@@ -135,13 +136,18 @@ class AccessLogFilter:
     emergency_only: bool = strawberry.field(default=False, description="Only emergency accesses.")
 
     def criteria(self) -> JournalFilter:
+        try:
+            since = paris_day_start(self.since) if self.since else None
+            until = paris_day_start(self.until, next_day=True) if self.until else None
+        except OverflowError as error:
+            raise BadUserInput("This date is out of range.", field="filter") from error
         return JournalFilter(
             actor_kinds=frozenset(kind.value for kind in self.actor_kinds or []),
             professional_id=decode_id(self.professional_id, "Professional")[1]
             if self.professional_id
             else None,
-            since=paris_day_start(self.since) if self.since else None,
-            until=paris_day_start(self.until, next_day=True) if self.until else None,
+            since=since,
+            until=until,
             emergency_only=self.emergency_only,
         )
 
@@ -210,9 +216,9 @@ class PatientJournalFields(PatientFields):
         first: int | None = None,
         after: str | None = None,
         filter: AccessLogFilter | None = None,
-    ) -> AccessLogEntryConnection:
+    ) -> AccessLogEntryConnection | None:
         limit = page_size(first)
-        before = decode_cursor(CURSOR_KIND, after)
+        before = decode_cursor(CURSOR_KIND, after, maximum=MAX_SQL_INTEGER)
         criteria = filter.criteria() if filter else JournalFilter()
         entries, total, more = await reading.access_log_page(
             info.context.require_access(), self.record.id, criteria, limit=limit, before_seq=before
@@ -229,7 +235,7 @@ class PatientJournalFields(PatientFields):
         description="Recomputes the journal's hash chain; ok is false if any entry was altered or removed.",
         **first_party_only(),
     )
-    async def access_log_integrity(self, info: Info) -> AccessLogIntegrity:
+    async def access_log_integrity(self, info: Info) -> AccessLogIntegrity | None:
         report = await reading.integrity(info.context.require_access(), self.record.id)
         broken = report.first_broken_entry_id
         return AccessLogIntegrity(

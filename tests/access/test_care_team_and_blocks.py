@@ -248,3 +248,26 @@ async def test_an_operator_reads_no_patient_data(gql, database) -> None:
         "query($id: ID!) { patient(id: $id) { careTeam { role } } }", {"id": nadia}, as_="operator"
     )
     assert error_codes(body) == ["FORBIDDEN"]
+
+
+async def test_concurrent_identical_blocks_never_fail_with_an_internal_error(gql, database, token_of) -> None:
+    import asyncio
+
+    patient = await factories.make_patient(database)
+    professional = await factories.make_professional(database)
+    token = await token_of(patient)
+    client = gql.__class__(gql._client, gql._token_for)
+
+    async def block_once() -> dict:
+        return await client(BLOCK, {"p": patient.global_id, "pro": professional.global_id}, token=token)
+
+    bodies = await asyncio.gather(*(block_once() for _ in range(8)))
+    codes = {code for body in bodies for code in error_codes(body)}
+    assert codes <= {"CONFLICT"}
+    assert any("errors" not in body for body in bodies)
+    check = await gql(
+        "query($id: ID!) { patient(id: $id) { blockedProfessionals { id } } }",
+        {"id": patient.global_id},
+        token=token,
+    )
+    assert check["data"]["patient"]["blockedProfessionals"] == [{"id": professional.global_id}]

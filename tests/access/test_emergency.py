@@ -136,3 +136,12 @@ async def test_emergency_access_reads_identity_but_never_the_journal_or_care_tea
             f"query($id: ID!) {{ patient(id: $id) {{ {field} }} }}", {"id": patient.global_id}, token=token
         )
         assert error_codes(body) == ["FORBIDDEN"], field
+
+
+async def test_control_characters_and_overlong_reasons_are_user_errors(gql, database, token_of) -> None:
+    patient = await factories.make_patient(database)
+    doctor = await factories.make_professional(database)
+    for reason in ["Unconscious\x00 patient on arrival", "x" * 2001]:
+        body = await gql(OPEN, {"p": patient.global_id, "reason": reason}, token=await token_of(doctor))
+        assert body["data"]["openEmergencyAccess"]["userErrors"][0]["field"] == ["reason"]
+    assert await entries(database, patient.person_id) == []

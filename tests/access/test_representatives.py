@@ -119,3 +119,26 @@ async def test_a_representative_may_block_for_a_child_and_it_is_journaled(gql, d
     assert body["data"]["blockProfessional"]["userErrors"] == []
     logged = await entries(database, child.person_id)
     assert ("REPRESENTATIVE", "CREATE", "Block") in {(e.actor_kind, e.action, e.object_type) for e in logged}
+
+
+async def test_a_closed_space_is_not_offered_and_does_not_hide_the_others(gql, database, token_of) -> None:
+    from sqlalchemy import update
+
+    from api.directory.models import Patient
+
+    parent = await factories.make_patient(database)
+    open_child, closed_child = await factories.make_patient(database), await factories.make_patient(database)
+    for child in (open_child, closed_child):
+        await factories.represent(database, child, parent)
+    async with database.session() as session:
+        await session.execute(
+            update(Patient).where(Patient.id == closed_child.person_id).values(status="CLOSED")
+        )
+    body = await gql("{ viewer { patients { id } } }", token=await token_of(parent))
+    assert [p["id"] for p in body["data"]["viewer"]["patients"]] == [parent.global_id, open_child.global_id]
+    closed = await gql(
+        "query($id: ID!) { patient(id: $id) { id } }",
+        {"id": closed_child.global_id},
+        token=await token_of(parent),
+    )
+    assert error_codes(closed) == ["FORBIDDEN"]

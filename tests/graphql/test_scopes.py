@@ -107,6 +107,18 @@ def test_every_entry_field_of_a_patient_declares_its_own_scope() -> None:
     assert unguarded == []
 
 
+def test_a_guarded_field_is_nullable_so_that_it_fails_alone() -> None:
+    """A refused non-null field would null its parent: the rest of the answer must come back."""
+    from strawberry.types.base import StrawberryOptional
+
+    not_nullable = []
+    for type_name in ("Query", "Patient", "Viewer", "CatalogueApp"):
+        for field in _fields(type_name):
+            if _is_guarded(field) and not isinstance(field.type, StrawberryOptional):
+                not_nullable.append(f"{type_name}.{field.name}")
+    assert not_nullable == []
+
+
 def test_the_scopes_show_in_schema_graphql() -> None:
     sdl = SCHEMA.as_str()
     assert '@requiresScopes(scopes: ["profile:read"]' in sdl

@@ -179,3 +179,24 @@ async def test_a_patient_who_declined_notices_of_new_professionals_gets_none(gql
     assert "errors" not in await gql(READ, {"id": patient.global_id}, token=await token_of(doctor))
     assert await events(database, patient.person_id, "access.first_professional_access") == []
     assert len(await entries(database, patient.person_id)) == 1  # journaled all the same
+
+
+async def test_out_of_range_cursors_and_dates_are_bad_input_not_crashes(gql, database, token_of) -> None:
+    import base64
+
+    patient = await factories.make_patient(database)
+    token = await token_of(patient)
+    huge = base64.urlsafe_b64encode(f"journal:{10**30}".encode()).decode()
+    negative = base64.urlsafe_b64encode(b"own-journal:-1").decode()
+    body = await gql(LOG, {"id": patient.global_id, "first": 5, "after": huge}, token=token)
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    own = await gql(
+        "query($a: String) { viewer { accessLog(first: 5, after: $a) { totalCount } } }",
+        {"a": negative},
+        token=token,
+    )
+    assert error_codes(own) == ["BAD_USER_INPUT"]
+    far = await gql(
+        LOG, {"id": patient.global_id, "first": 5, "filter": {"until": "9999-12-31"}}, token=token
+    )
+    assert error_codes(far) == ["BAD_USER_INPUT"]

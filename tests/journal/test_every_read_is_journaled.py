@@ -23,6 +23,7 @@ JOURNALED_AS = {
     "accessLogIntegrity": "AccessLogIntegrity",
     "blockedProfessionals": None,
     "accessPreferences": None,
+    "connectedApps": None,
 }
 
 SCHEMA = build_schema()._schema

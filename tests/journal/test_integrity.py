@@ -167,3 +167,35 @@ async def test_concurrent_appends_on_the_engine_keep_one_chain(database) -> None
     async with database.read() as connection:
         report = await service.verify_chain(connection, patient.person_id)
     assert (report.ok, report.entries) == (True, 32)
+
+
+async def test_a_chain_growing_during_the_check_is_not_mistaken_for_a_cut_one(database, monkeypatch) -> None:
+    patient, _ = await _journal_of(database, 3)
+    paging = service._in_order
+
+    async def growing_while_paging(connection, patient_id, batch):
+        first = True
+        async for entry in paging(connection, patient_id, batch):
+            yield entry
+            if first:  # a doctor reads the space while the patient checks
+                first = False
+                async with database.engine.begin() as writer:
+                    await service.append(writer, [_record(patient.person_id, 9)])
+
+    monkeypatch.setattr(service, "_in_order", growing_while_paging)
+    async with database.read() as connection:
+        report = await service.verify_chain(connection, patient.person_id, batch=1)
+    assert (report.ok, report.entries) == (True, 3)
+
+
+async def test_heads_are_never_deleted_and_entries_never_truncated(database) -> None:
+    patient, _ = await _journal_of(database, 1)
+    key = patient.person_id if not database.is_sqlite else patient.person_id.hex
+    with pytest.raises(Exception, match="append-only"):
+        async with database.engine.begin() as connection:
+            await connection.execute(text("DELETE FROM journal_heads WHERE patient_id = :p"), {"p": key})
+    if not database.is_sqlite:
+        for table in ("journal_entries", "journal_heads"):
+            with pytest.raises(Exception, match="append-only"):
+                async with database.engine.begin() as connection:
+                    await connection.execute(text(f"TRUNCATE {table}"))

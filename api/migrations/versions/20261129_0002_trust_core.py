@@ -202,17 +202,37 @@ def _append_only_triggers() -> None:
             "CREATE TRIGGER journal_entries_append_only BEFORE UPDATE OR DELETE ON journal_entries "
             "FOR EACH ROW EXECUTE FUNCTION journal_entries_append_only()"
         )
+        op.execute(
+            "CREATE TRIGGER journal_entries_no_truncate BEFORE TRUNCATE ON journal_entries "
+            "FOR EACH STATEMENT EXECUTE FUNCTION journal_entries_append_only()"
+        )
+        # A head only moves forward: never deleted, so a cut chain cannot pass for an empty one.
+        op.execute(
+            "CREATE TRIGGER journal_heads_kept BEFORE DELETE ON journal_heads "
+            "FOR EACH ROW EXECUTE FUNCTION journal_entries_append_only()"
+        )
+        op.execute(
+            "CREATE TRIGGER journal_heads_no_truncate BEFORE TRUNCATE ON journal_heads "
+            "FOR EACH STATEMENT EXECUTE FUNCTION journal_entries_append_only()"
+        )
     else:
         for event in ("UPDATE", "DELETE"):
             op.execute(
                 f"CREATE TRIGGER journal_entries_no_{event.lower()} BEFORE {event} ON journal_entries "
                 "BEGIN SELECT RAISE(ABORT, 'the access journal is append-only'); END"
             )
+        op.execute(
+            "CREATE TRIGGER journal_heads_kept BEFORE DELETE ON journal_heads "
+            "BEGIN SELECT RAISE(ABORT, 'the access journal is append-only'); END"
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER journal_entries_append_only ON journal_entries")
+        op.execute("DROP TRIGGER journal_entries_no_truncate ON journal_entries")
+        op.execute("DROP TRIGGER journal_heads_kept ON journal_heads")
+        op.execute("DROP TRIGGER journal_heads_no_truncate ON journal_heads")
         op.execute("DROP FUNCTION journal_entries_append_only()")
     for table in (
         "revoked_tokens",

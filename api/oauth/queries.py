@@ -1,0 +1,35 @@
+"""Statements of the authorization server that other areas compose into theirs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+
+from api.catalogue.models import CatalogueApp
+from api.oauth.models import Grant
+
+
+def grant_columns(grant_id: uuid.UUID) -> list[ColumnElement[Any]]:
+    """Scalar subqueries describing a live grant and its app, to add to the
+    authentication statement (one round trip per request, revocation and
+    suspension included)."""
+    live = (Grant.id == grant_id) & Grant.revoked_at.is_(None)
+    return [
+        select(Grant.patient_id).where(live).scalar_subquery().label("grant_patient_id"),
+        select(Grant.client_id).where(live).scalar_subquery().label("grant_client_id"),
+        select(Grant.scopes).where(live).scalar_subquery().label("grant_scopes"),
+        select(CatalogueApp.status)
+        .where(CatalogueApp.client_id == select(Grant.client_id).where(live).scalar_subquery())
+        .scalar_subquery()
+        .label("app_status"),
+        select(CatalogueApp.vetted_scopes)
+        .where(CatalogueApp.client_id == select(Grant.client_id).where(live).scalar_subquery())
+        .scalar_subquery()
+        .label("app_vetted_scopes"),
+        select(CatalogueApp.name)
+        .where(CatalogueApp.client_id == select(Grant.client_id).where(live).scalar_subquery())
+        .scalar_subquery()
+        .label("app_name"),
+    ]

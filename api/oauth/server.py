@@ -1,0 +1,76 @@
+"""What every endpoint of the authorization server shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from authlib.oauth2.rfc6749.errors import OAuth2Error
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.templating import Jinja2Templates
+
+from api.db import Database
+from api.identity.tokens import AccessTokens
+from api.oauth.sessions import Sessions
+from api.settings import Settings
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# Pages that must not be framed, and a strict policy: no script at all.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    **NO_STORE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthServer:
+    settings: Settings
+    database: Database
+    tokens: AccessTokens
+    sessions: Sessions
+
+    @property
+    def issuer(self) -> str:
+        return self.settings.token_issuer
+
+    def page(self, request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+        context.setdefault("lang", "fr")
+        context.setdefault("title", "Espace Santé")
+        return TEMPLATES.TemplateResponse(
+            request, template, context, status_code=status_code, headers=PAGE_HEADERS
+        )
+
+
+def server_of(request: Request) -> OAuthServer:
+    return request.app.state.oauth
+
+
+def oauth_error(error: OAuth2Error, status_code: int | None = None) -> JSONResponse:
+    """An RFC 6749 §5.2 error body."""
+    body = {"error": error.error}
+    if error.description:
+        body["error_description"] = error.description
+    headers = dict(NO_STORE)
+    # invalid_client is 401 (RFC 6749 §5.2), with the scheme the client may use.
+    status = status_code or (401 if error.error == "invalid_client" else error.status_code or 400)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="espace-sante"'
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """The url-encoded form of a POST; other content types are refused."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise UnsupportedContentType
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+class UnsupportedContentType(Exception):
+    """The endpoint takes application/x-www-form-urlencoded only."""
