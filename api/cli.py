@@ -198,6 +198,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from api.db import Database
     from api.demo.catalogue import reference_demo_apps
     from api.demo.personas import load_personas
+    from api.demo.software import register_demo_software
     from api.identity.dev_tokens import find_account, mint_development_token
 
     if settings.is_production:
@@ -215,6 +216,8 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             await load_personas(database)
             referenced = await reference_demo_apps(database, manifests)
             print(f"Catalogue: {len(referenced)} demo app(s) referenced.")
+            for client_id, secret in (await register_demo_software(database)).items():
+                print(f"Deposit feed {client_id} (client credentials), new secret: {secret}")
             rows = []
             for persona in await load_personas(database):
                 account = await find_account(database, persona.handle)

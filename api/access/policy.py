@@ -74,7 +74,7 @@ _EMERGENCY_RIGHTS: dict[SpacePart, frozenset[Action]] = {
     SpacePart.PROFILE: _READ,
     SpacePart.REIMBURSEMENTS: _READ,
 }
-_NEVER_FOR_APPS = frozenset({SpacePart.JOURNAL, SpacePart.SETTINGS, SpacePart.CARE_TEAM})
+_NEVER_FOR_APPS = frozenset({SpacePart.JOURNAL, SpacePart.SETTINGS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +124,9 @@ def space_decision(
     """May the principal do `action` on `part` of the space?"""
     relation = relation_of(principal, facts, now)
     allowed = _space_allows(relation, facts, action, part)
-    if principal.kind is PrincipalKind.APP and part in _NEVER_FOR_APPS:
+    if principal.kind is PrincipalKind.APP and (
+        part in _NEVER_FOR_APPS or (part is SpacePart.CARE_TEAM and action not in _READ)
+    ):
         allowed = False  # apps never read the journal nor manage who has access
     emergency = relation is Relation.EMERGENCY
     reason = facts.emergency.reason if emergency and facts.emergency else None

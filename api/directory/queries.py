@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.directory.models import Account, Operator, Organization, Patient, Professional
@@ -127,3 +127,8 @@ async def patient_id_by_ins(connection: AsyncConnection, ins: str) -> uuid.UUID 
 
 async def password_hash(connection: AsyncConnection, account_id: uuid.UUID) -> str | None:
     return await connection.scalar(select(Account.password_hash).where(Account.id == account_id))
+
+
+def organization_name_of(organization_id: ColumnElement[Any]) -> ScalarSelect[Any]:
+    """The name of an organization, as a scalar subquery other statements embed."""
+    return select(Organization.name).where(Organization.id == organization_id).scalar_subquery()

@@ -39,6 +39,8 @@ class Principal:
     emergency_regulation: bool = False
     # For catalogue apps: the app's name, which the journal shows.
     app_name: str | None = None
+    # Professional software acting without a person (a laboratory's deposit feed).
+    feed: bool = False
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

@@ -22,6 +22,10 @@ DEVELOPMENT_CLIENT_ID = "espace-dev-cli"
 ACTING_FOR_CLAIM = "acting_for"
 # Claim naming the patient's consent behind an app's token.
 GRANT_ID_CLAIM = "grant_id"
+# Claim marking a token issued to professional software (client credentials).
+SOFTWARE_CLAIM = "software"
+# Namespace of the stable ids that stand for software clients in the journal.
+SOFTWARE_NAMESPACE = uuid.UUID("6f2a1c3e-9b7d-4e55-8a41-2c0f5d6e7a90")
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -40,6 +44,8 @@ async def authenticate(database: Database, tokens: AccessTokens, token: str) -> 
     One statement: the account, the person behind it and the revocation check.
     """
     claims = tokens.verify(token)
+    if claims.get(SOFTWARE_CLAIM) is True:
+        return await _software_principal(database, claims)
     try:
         account_id = uuid.UUID(claims["sub"])
     except (KeyError, ValueError, TypeError) as error:
@@ -59,6 +65,30 @@ async def authenticate(database: Database, tokens: AccessTokens, token: str) -> 
     if grant_id is None:
         return principal_for(account, claims)
     return _app_principal(account, claims, row)
+
+
+async def _software_principal(database: Database, claims: dict[str, Any]) -> Principal:
+    """Professional software (client credentials): no person behind it, so no
+    relation to any space; it may only do what its own rules allow (deposits)."""
+    client_id = str(claims["client_id"])
+    if claims.get("sub") != client_id:
+        raise Unauthenticated("Invalid token: malformed software token.")
+    async with database.read() as connection:
+        row = (await connection.execute(oauth_queries.software_client_query(client_id))).first()
+    if row is None:
+        raise Unauthenticated("Invalid token: this software client is not registered.")
+    scope = claims.get("scope", "")
+    scopes = frozenset(scope.split() if isinstance(scope, str) else []) & frozenset(row.scopes)
+    return Principal(
+        kind=PrincipalKind.PROFESSIONAL,
+        account_id=uuid.uuid5(SOFTWARE_NAMESPACE, client_id),
+        display_name=row.name,
+        client_id=client_id,
+        scopes=scopes,
+        token_id=str(claims["jti"]),
+        organization_name=row.organization_name,
+        feed=True,
+    )
 
 
 def _grant_id(claims: dict[str, Any]) -> uuid.UUID | None:

@@ -15,8 +15,9 @@ from api.catalogue import service as catalogue
 from api.catalogue.models import AppStatus
 from api.catalogue.records import AppRecord
 from api.db import Database
-from api.oauth.models import ClientSecret
+from api.oauth.models import ClientSecret, SoftwareClient
 from api.oauth.secrets import matches
+from api.text import is_client_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ class Client:
 
 async def find_client(database: Database, client_id: str | None) -> Client | None:
     """A referenced app: suspended, withdrawn or unknown apps get nothing."""
-    if not client_id:
+    if not client_id or not is_client_id(client_id):
         return None
     app = await catalogue.app_by_client_id(database, client_id, access=None)
     if app is None or app.status != AppStatus.REFERENCED:
@@ -78,11 +79,44 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return (unquote(client_id), unquote(secret)) if separator else None
 
 
+def credentials(request: Request, form: dict[str, str]) -> tuple[str | None, str | None]:
+    """client_secret_basic, else client_secret_post (or a public client's bare id)."""
+    basic = _basic_credentials(request)
+    return basic if basic else (form.get("client_id"), form.get("client_secret"))
+
+
+@dataclass(frozen=True, slots=True)
+class SoftwareClientRecord:
+    client_id: str
+    scopes: list[str]
+
+
+async def authenticate_software(
+    database: Database, request: Request, form: dict[str, str]
+) -> SoftwareClientRecord | None:
+    """Professional software authenticating with its secret; None if the id is not one."""
+    client_id, secret = credentials(request, form)
+    if not client_id or not is_client_id(client_id):
+        return None
+    async with database.read() as connection:
+        row = (
+            await connection.execute(
+                select(SoftwareClient.secret_hash, SoftwareClient.scopes).where(
+                    SoftwareClient.client_id == client_id, SoftwareClient.disabled_at.is_(None)
+                )
+            )
+        ).first()
+    if row is None:
+        return None
+    if not secret or not matches(secret, row.secret_hash):
+        raise InvalidClientError(description="Client authentication failed.")
+    return SoftwareClientRecord(client_id, list(row.scopes))
+
+
 async def authenticate_client(database: Database, request: Request, form: dict[str, str]) -> Client:
     """The client of a token-endpoint request: public clients name themselves,
     confidential ones authenticate with their secret (client_secret_basic or _post)."""
-    basic = _basic_credentials(request)
-    client_id, secret = basic if basic else (form.get("client_id"), form.get("client_secret"))
+    client_id, secret = credentials(request, form)
     client = await find_client(database, client_id)
     if client is None:
         raise InvalidClientError(description="Unknown or unreferenced client.")

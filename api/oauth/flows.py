@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc7636.challenge import CODE_VERIFIER_PATTERN, compare_s256_code_challenge
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.db import Database, new_id, utcnow
-from api.identity.service import ACTING_FOR_CLAIM, GRANT_ID_CLAIM
+from api.identity.service import ACTING_FOR_CLAIM, GRANT_ID_CLAIM, SOFTWARE_CLAIM
 from api.identity.tokens import AccessTokens
 from api.oauth.clients import Client
 from api.oauth.models import AuthorizationCode, Grant, RefreshToken
@@ -225,6 +225,30 @@ async def refresh(
             await _fail(connection, "Invalid, expired or already used refresh token.")
         grant = await _live_grant(connection, grant_id)
         return await _issue(connection, tokens, client, grant)
+
+
+async def client_credentials(
+    tokens: AccessTokens, *, client_id: str, scopes: list[str], requested: str | None
+) -> dict[str, Any]:
+    """A token for professional software: its registered scopes, or fewer if asked;
+    no refresh token (it can always authenticate again)."""
+    allowed = set(scopes)
+    asked = set((requested or "").split()) or allowed
+    if not asked <= allowed:
+        raise InvalidScopeError(description=f"Not registered for: {' '.join(sorted(asked - allowed))}.")
+    token = tokens.mint(
+        subject=client_id,
+        client_id=client_id,
+        scopes=sorted(asked),
+        ttl=ACCESS_TOKEN_LIFETIME,
+        extra_claims={SOFTWARE_CLAIM: True},
+    )
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+        "scope": " ".join(sorted(asked)),
+    }
 
 
 async def revoke(database: Database, tokens: AccessTokens, *, client: Client, token: str | None) -> None:

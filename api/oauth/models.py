@@ -66,3 +66,18 @@ class ClientSecret(Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     last_four: Mapped[str] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SoftwareClient(Base):
+    """Professional software registered with the platform (a laboratory's or a
+    hospital's deposit feed): client credentials, no user, write-only scopes."""
+
+    __tablename__ = "oauth_software_clients"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organizations.id"))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 
 from api.catalogue.models import CatalogueApp
-from api.oauth.models import Grant
+from api.directory.queries import organization_name_of
+from api.oauth.models import Grant, SoftwareClient
 
 
 def grant_columns(grant_id: uuid.UUID) -> list[ColumnElement[Any]]:
@@ -33,3 +34,13 @@ def grant_columns(grant_id: uuid.UUID) -> list[ColumnElement[Any]]:
         .scalar_subquery()
         .label("app_name"),
     ]
+
+
+def software_client_query(client_id: str) -> Select[Any]:
+    """An enabled professional software client, with its organization's name."""
+    return select(
+        SoftwareClient.client_id,
+        SoftwareClient.name,
+        SoftwareClient.scopes,
+        organization_name_of(SoftwareClient.organization_id).label("organization_name"),
+    ).where(SoftwareClient.client_id == client_id, SoftwareClient.disabled_at.is_(None))

@@ -4,12 +4,18 @@ apps never."""
 
 from __future__ import annotations
 
-from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error, UnsupportedGrantTypeError
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidRequestError,
+    OAuth2Error,
+    UnauthorizedClientError,
+    UnsupportedGrantTypeError,
+)
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api.oauth import flows
-from api.oauth.clients import authenticate_client
+from api.oauth.clients import authenticate_client, authenticate_software, credentials, find_client
 from api.oauth.server import NO_STORE, UnsupportedContentType, form_of, oauth_error, server_of
 
 
@@ -17,8 +23,10 @@ async def token(request: Request) -> Response:
     server = server_of(request)
     try:
         form = await form_of(request)
-        client = await authenticate_client(server.database, request, form)
         grant_type = form.get("grant_type")
+        if grant_type == "client_credentials":
+            return await _client_credentials(request, form)
+        client = await authenticate_client(server.database, request, form)
         if grant_type == "authorization_code":
             issued = await flows.exchange_code(
                 server.database,
@@ -39,3 +47,20 @@ async def token(request: Request) -> Response:
     except OAuth2Error as error:
         return oauth_error(error)
     return JSONResponse(issued.as_response(), headers=NO_STORE)
+
+
+async def _client_credentials(request: Request, form: dict[str, str]) -> Response:
+    """Only registered professional software (deposit feeds); catalogue apps never."""
+    server = server_of(request)
+    software = await authenticate_software(server.database, request, form)
+    if software is None:
+        client_id, _ = credentials(request, form)
+        if await find_client(server.database, client_id) is not None:
+            raise UnauthorizedClientError(
+                description="Catalogue apps act for a patient: use authorization_code."
+            )
+        raise InvalidClientError(description="Unknown client.")
+    body = await flows.client_credentials(
+        server.tokens, client_id=software.client_id, scopes=software.scopes, requested=form.get("scope")
+    )
+    return JSONResponse(body, headers=NO_STORE)

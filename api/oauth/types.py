@@ -17,7 +17,7 @@ from api.graphql.context import Info
 from api.graphql.ids import decode_id
 from api.graphql.payloads import UserError
 from api.graphql.permissions import first_party_only
-from api.oauth import service
+from api.oauth import admin, service
 
 if TYPE_CHECKING:
     from api.access.types import PatientPayload
@@ -69,6 +69,15 @@ def _space(acting_for: uuid.UUID | None, patient_id: strawberry.ID | None) -> uu
     return acting_for
 
 
+@strawberry.type(description="A client secret, shown this once.")
+class ClientSecretPayload:
+    client_id: str | None = strawberry.field(description="The app.")
+    client_secret: str | None = strawberry.field(
+        description="The new secret: shown once, stored hashed; the previous one no longer works."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Input the user can correct.")
+
+
 @strawberry.type
 class OAuthMutation:
     @strawberry.mutation(
@@ -89,3 +98,16 @@ class OAuthMutation:
             return PatientPayload(patient=None, user_errors=UserError.from_error(error))
         record = await directory.read_patient(access, info.context.loaders.patient_by_id, space)
         return PatientPayload(patient=Patient.from_record(record), user_errors=[])
+
+    @strawberry.mutation(
+        description="Operators only: issues a new secret to a confidential app, shown once.",
+        **first_party_only(),
+    )
+    async def rotate_client_secret(self, info: Info, client_id: str) -> ClientSecretPayload:
+        try:
+            secret = await admin.issue_app_secret(info.context.require_access(), client_id)
+        except BadUserInput as error:
+            return ClientSecretPayload(
+                client_id=None, client_secret=None, user_errors=UserError.from_error(error)
+            )
+        return ClientSecretPayload(client_id=client_id, client_secret=secret, user_errors=[])

@@ -322,3 +322,24 @@ async def test_document_rules_on_recorded_relationships(database, relationship: 
             document = replace(document, author_professional_id=principal.professional_id)
         for action, decision in zip((Action.READ, Action.CREATE, Action.DELETE), expected, strict=True):
             assert document_decision(principal, facts, document, action, utcnow()) is decision, (flag, action)
+
+
+@pytest.mark.parametrize(
+    ("part", "action", "allowed"),
+    [
+        ("IDENTITY", Action.READ, True),
+        ("CARE_TEAM", Action.READ, True),
+        ("CARE_TEAM", Action.UPDATE, False),
+        ("JOURNAL", Action.READ, False),
+        ("SETTINGS", Action.READ, False),
+        ("SETTINGS", Action.UPDATE, False),
+    ],
+)
+def test_an_app_acting_for_its_patient_never_reads_the_journal_nor_manages_access(
+    part, action, allowed
+) -> None:
+    from api.access.policy import SpacePart, space_decision
+
+    app = _principal(PrincipalKind.APP, patient_id=SPACE, acting_for=SPACE)
+    facts = SpaceFacts(patient_id=SPACE, exists=True, open=True, is_self=True)
+    assert space_decision(app, facts, action, SpacePart(part), utcnow()).allowed is allowed

@@ -71,8 +71,30 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("client_id", name="pk_oauth_client_secrets"),
     )
+    op.create_table(
+        "oauth_software_clients",
+        sa.Column("client_id", sa.String(64), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column("secret_hash", sa.String(64), nullable=False),
+        sa.Column("scopes", sa.JSON(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("disabled_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name="fk_oauth_software_clients_organization_id_organizations",
+        ),
+        sa.PrimaryKeyConstraint("client_id", name="pk_oauth_software_clients"),
+    )
 
 
 def downgrade() -> None:
-    for table in ("oauth_client_secrets", "oauth_refresh_tokens", "oauth_codes", "oauth_grants"):
+    for table in (
+        "oauth_software_clients",
+        "oauth_client_secrets",
+        "oauth_refresh_tokens",
+        "oauth_codes",
+        "oauth_grants",
+    ):
         op.drop_table(table)
