@@ -12,7 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from authlib.oauth2.rfc7636.challenge import CODE_CHALLENGE_PATTERN
 from starlette.requests import Request
@@ -143,12 +143,32 @@ async def authorize(request: Request) -> Response:
         )
 
 
-def _with_csrf(request: Request, server: OAuthServer, template: str, status: int, **context: Any) -> Response:
+def _with_csrf(
+    request: Request,
+    server: OAuthServer,
+    template: str,
+    status: int,
+    *,
+    form_targets: str = "",
+    **context: Any,
+) -> Response:
     browser, is_new = server.sessions.browser(request)
-    response = server.page(request, template, status, csrf=server.sessions.csrf_token(browser), **context)
+    response = server.page(
+        request,
+        template,
+        status,
+        form_targets=form_targets,
+        csrf=server.sessions.csrf_token(browser),
+        **context,
+    )
     if is_new:
         server.sessions.remember_browser(response, browser)
     return response
+
+
+def _origin(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _login_page(
@@ -236,6 +256,7 @@ async def _consent_page(
         server,
         "consent.html",
         200,
+        form_targets=_origin(auth.redirect_uri),
         app=auth.client.app,
         scopes=scopes,
         spaces=spaces,

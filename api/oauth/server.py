@@ -18,13 +18,14 @@ from api.settings import Settings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-# Pages that must not be framed, and a strict policy: no script at all.
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    **NO_STORE,
-}
+# Pages that must not be framed, and a strict policy: no script at all. Forms
+# post to this server only, and (browsers apply form-action to the redirect
+# that follows) may be sent on to the client's registered redirect URI.
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'{targets}; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+PAGE_HEADERS = {"X-Frame-Options": "DENY", **NO_STORE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +39,21 @@ class OAuthServer:
     def issuer(self) -> str:
         return self.settings.token_issuer
 
-    def page(self, request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    def page(
+        self,
+        request: Request,
+        template: str,
+        status_code: int = 200,
+        *,
+        form_targets: str = "",
+        **context: Any,
+    ) -> Response:
         context.setdefault("lang", "fr")
         context.setdefault("title", "Espace Santé")
+        csp = CSP.format(targets=f" {form_targets}" if form_targets else "")
+        headers = {**PAGE_HEADERS, "Content-Security-Policy": csp}
         return TEMPLATES.TemplateResponse(
-            request, template, context, status_code=status_code, headers=PAGE_HEADERS
+            request, template, context, status_code=status_code, headers=headers
         )
 
 
