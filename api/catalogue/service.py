@@ -26,6 +26,7 @@ from api.catalogue.records import AppRecord, ReviewRecord
 from api.db import Database, utcnow
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.journal import outbox
+from api.oauth import queries as oauth_queries
 from api.text import clean_text, is_client_id
 
 SYNC_ACTOR = "catalogue sync"
@@ -229,13 +230,16 @@ async def review_app(access: Access, client_id: str, decision: Decision, comment
         )
         if decision is Decision.SUSPEND:
             # Tokens stop working at the next request (identity checks the status);
-            # the patients who connected it are told.
-            await outbox.emit(
-                await session.connection(),
-                outbox.EventKind.APP_SUSPENDED,
-                None,
-                {"clientId": app.client_id, "name": app.name, "reason": comment},
-            )
+            # each patient who connected it is told.
+            connection = await session.connection()
+            spaces = list(await connection.scalars(oauth_queries.spaces_connected_to(app.client_id)))
+            for patient_id in [None, *spaces]:
+                await outbox.emit(
+                    connection,
+                    outbox.EventKind.APP_SUSPENDED,
+                    patient_id,
+                    {"clientId": app.client_id, "name": app.name, "reason": comment},
+                )
         await session.flush()
         record_id = app.id
     async with access.database.read() as connection:

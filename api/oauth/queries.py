@@ -44,3 +44,8 @@ def software_client_query(client_id: str) -> Select[Any]:
         SoftwareClient.scopes,
         organization_name_of(SoftwareClient.organization_id).label("organization_name"),
     ).where(SoftwareClient.client_id == client_id, SoftwareClient.disabled_at.is_(None))
+
+
+def spaces_connected_to(client_id: str) -> Select[Any]:
+    """The spaces an app holds a live grant for (to tell their patients)."""
+    return select(Grant.patient_id).where(Grant.client_id == client_id, Grant.revoked_at.is_(None)).distinct()

@@ -123,6 +123,25 @@ EXPECTED: dict[str, dict[str, tuple[DocumentDecision, DocumentDecision, Document
     "operator": dict.fromkeys(FLAGS, (FORBIDDEN, FORBIDDEN, FORBIDDEN)),
     # A representative's token acting for another space opens only that one.
     "representative_token_for_other_space": dict.fromkeys(FLAGS, (FORBIDDEN, FORBIDDEN, FORBIDDEN)),
+    # An app never reads more than the person who authorized it: for the patient,
+    # what the patient reads; authorized by a parent, what the parent reads.
+    "app_authorized_by_the_patient": {
+        "plain": (ALLOW, ALLOW, ALLOW),
+        "masked": (ALLOW, ALLOW, ALLOW),
+        "masked_in_emergency": (ALLOW, ALLOW, ALLOW),
+        "hidden_from_patient": (INVISIBLE, ALLOW, INVISIBLE),
+        "hidden_from_reps": (ALLOW, ALLOW, ALLOW),
+        "imaging": (ALLOW, ALLOW, ALLOW),
+    },
+    "app_authorized_by_a_parent": {
+        "plain": (ALLOW, ALLOW, ALLOW),
+        "masked": (ALLOW, ALLOW, ALLOW),
+        "masked_in_emergency": (ALLOW, ALLOW, ALLOW),
+        "hidden_from_patient": (INVISIBLE, ALLOW, INVISIBLE),
+        "hidden_from_reps": (INVISIBLE, ALLOW, INVISIBLE),
+        "imaging": (ALLOW, ALLOW, ALLOW),
+    },
+    "app_for_another_space": dict.fromkeys(FLAGS, (FORBIDDEN, FORBIDDEN, FORBIDDEN)),
 }
 
 SPACE = uuid.UUID("00000000-0000-7000-8000-0000000000a1")
@@ -199,6 +218,15 @@ def _cases() -> dict[str, Case]:
         "representative_token_for_other_space": Case(
             _principal(PrincipalKind.REPRESENTATIVE, patient_id=ME, acting_for=uuid.uuid4()), legal
         ),
+        "app_authorized_by_the_patient": Case(
+            _principal(PrincipalKind.APP, patient_id=SPACE, acting_for=SPACE), replace(space, is_self=True)
+        ),
+        "app_authorized_by_a_parent": Case(
+            _principal(PrincipalKind.APP, patient_id=ME, acting_for=SPACE), legal
+        ),
+        "app_for_another_space": Case(
+            _principal(PrincipalKind.APP, patient_id=ME, acting_for=uuid.uuid4()), legal
+        ),
     }
 
 
@@ -247,6 +275,29 @@ def test_a_closed_space_is_readable_by_no_one() -> None:
 # --- the same rules, with relationships recorded in the database ---------------------
 
 
+async def _professional(database, patient, relationship: str):
+    """A professional whose relationship to `patient` is `relationship`, recorded."""
+    profession = (
+        "pharmacist" if relationship in ("care_team_pharmacist", "author", "blocked_author") else "physician"
+    )
+    professional = await factories.make_professional(database, profession=profession)
+    principal = _principal(
+        PrincipalKind.PROFESSIONAL, professional_id=professional.person_id, profession=profession
+    )
+    author = relationship in ("author", "blocked_author")
+    if relationship in ("medecin_traitant", "blocked_care_team"):
+        await factories.add_to_care_team(database, patient, professional, CareRole.MEDECIN_TRAITANT)
+    elif relationship in ("care_team_physician", "care_team_pharmacist", "author", "blocked_author"):
+        await factories.add_to_care_team(database, patient, professional)
+    if relationship in ("emergency", "blocked_in_emergency"):
+        await factories.open_emergency(database, patient, professional)
+    if relationship == "emergency_expired":
+        await factories.open_emergency(database, patient, professional, expires_in=timedelta(seconds=-1))
+    if relationship.startswith("blocked"):
+        await factories.block(database, patient, professional)
+    return principal, author
+
+
 async def _recorded(database, relationship: str):
     """A space, a principal and the rows that make `relationship` true, then the facts as loaded."""
     patient = await factories.make_patient(database)
@@ -255,6 +306,13 @@ async def _recorded(database, relationship: str):
         principal = _principal(
             PrincipalKind.PATIENT, patient_id=patient.person_id, acting_for=patient.person_id
         )
+    elif relationship == "app_authorized_by_the_patient":
+        principal = _principal(PrincipalKind.APP, patient_id=patient.person_id, acting_for=patient.person_id)
+    elif relationship in ("app_authorized_by_a_parent", "app_for_another_space"):
+        parent = await factories.make_patient(database)
+        await factories.represent(database, patient, parent)
+        acting_for = patient.person_id if relationship == "app_authorized_by_a_parent" else uuid.uuid4()
+        principal = _principal(PrincipalKind.APP, patient_id=parent.person_id, acting_for=acting_for)
     elif relationship in (
         "legal_representative",
         "caregiver_documents",
@@ -286,26 +344,7 @@ async def _recorded(database, relationship: str):
     elif relationship == "operator":
         principal = _principal(PrincipalKind.OPERATOR, operator_id=uuid.uuid4())
     else:
-        profession = (
-            "pharmacist"
-            if relationship in ("care_team_pharmacist", "author", "blocked_author")
-            else "physician"
-        )
-        professional = await factories.make_professional(database, profession=profession)
-        principal = _principal(
-            PrincipalKind.PROFESSIONAL, professional_id=professional.person_id, profession=profession
-        )
-        author = relationship in ("author", "blocked_author")
-        if relationship in ("medecin_traitant", "blocked_care_team"):
-            await factories.add_to_care_team(database, patient, professional, CareRole.MEDECIN_TRAITANT)
-        elif relationship in ("care_team_physician", "care_team_pharmacist", "author", "blocked_author"):
-            await factories.add_to_care_team(database, patient, professional)
-        if relationship in ("emergency", "blocked_in_emergency"):
-            await factories.open_emergency(database, patient, professional)
-        if relationship == "emergency_expired":
-            await factories.open_emergency(database, patient, professional, expires_in=timedelta(seconds=-1))
-        if relationship.startswith("blocked"):
-            await factories.block(database, patient, professional)
+        principal, author = await _professional(database, patient, relationship)
     async with database.read() as connection:
         facts = (await load_space_facts(connection, principal, [patient.person_id], utcnow()))[
             patient.person_id

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import error_codes
-from tests.journal.helpers import entries
+from tests.journal.helpers import entries, events
 from tests.oauth.flow import Flow, referenced_app
 
 
@@ -191,6 +191,15 @@ async def test_suspending_an_app_stops_its_tokens_at_the_next_request(browser, g
         headers={"Authorization": f"Bearer {tokens['access_token']}"},
     )
     assert response.status_code == 401
+    from api.graphql.ids import decode_id
+
+    nadia = decode_id((await gql("{ patient { id } }", as_="nadia"))["data"]["patient"]["id"])[1]
+    told = [
+        e
+        for e in await events(database, nadia, "catalogue.app_suspended")
+        if e.payload["clientId"] == manifest.client_id
+    ]
+    assert len(told) == 1  # Nadia connected it: she is told
     refused = await flow.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert refused.json()["error"] == "invalid_client"
     page = await flow.authorize("agenda:read")
