@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from api.access import service
+from api.access import care_team, preferences
+from api.access import emergency as emergency_access
 from api.access.models import CareRole
 from api.directory import service as directory
 from api.directory.types import PatientFields, Professional
@@ -75,7 +76,7 @@ class PatientAccessFields(PatientFields):
         **scoped(Scope.PROFILE_READ),
     )
     async def care_team(self, info: Info) -> list[CareRelationship] | None:
-        members = await service.care_team(info.context.require_access(), self.record.id)
+        members = await care_team.care_team(info.context.require_access(), self.record.id)
         return [
             CareRelationship(professional_id=m.professional_id, role=CareRole(m.role), since=m.since)
             for m in members
@@ -87,7 +88,7 @@ class PatientAccessFields(PatientFields):
     )
     async def blocked_professionals(self, info: Info) -> list[Professional] | None:
         access = info.context.require_access()
-        ids = await service.blocked_professionals(access, self.record.id)
+        ids = await care_team.blocked_professionals(access, self.record.id)
         records = await directory.read_professionals(access, info.context.loaders.professional_by_id, ids)
         return [Professional.from_record(record) for record in records if record is not None]
 
@@ -96,7 +97,7 @@ class PatientAccessFields(PatientFields):
         **first_party_only(),
     )
     async def access_preferences(self, info: Info) -> AccessPreferences | None:
-        found = await service.preferences(info.context.require_access(), self.record.id)
+        found = await preferences.read_preferences(info.context.require_access(), self.record.id)
         return AccessPreferences(
             refuses_emergency_access=found.refuses_emergency_access,
             notify_new_professional=found.notify_new_professional,
@@ -173,7 +174,7 @@ class AccessMutation:
     ) -> PatientPayload:
         try:
             patient, professional = _patient_id(patient_id), _professional_id(professional_id)
-            await service.block_professional(info.context.require_access(), patient, professional)
+            await care_team.block_professional(info.context.require_access(), patient, professional)
         except BadUserInput as error:
             return PatientPayload(patient=None, user_errors=UserError.from_error(error))
         return PatientPayload(patient=await _patient(info, patient), user_errors=[])
@@ -184,7 +185,7 @@ class AccessMutation:
     ) -> PatientPayload:
         try:
             patient, professional = _patient_id(patient_id), _professional_id(professional_id)
-            await service.unblock_professional(info.context.require_access(), patient, professional)
+            await care_team.unblock_professional(info.context.require_access(), patient, professional)
         except BadUserInput as error:
             return PatientPayload(patient=None, user_errors=UserError.from_error(error))
         return PatientPayload(patient=await _patient(info, patient), user_errors=[])
@@ -201,7 +202,7 @@ class AccessMutation:
         try:
             patient = _patient_id(input.patient_id)
             professional = _professional_id(input.professional_id) if input.professional_id else None
-            await service.declare_care_relationship(
+            await care_team.declare_care_relationship(
                 access,
                 patient,
                 professional_id=professional,
@@ -218,7 +219,7 @@ class AccessMutation:
     ) -> PatientPayload:
         try:
             patient, professional = _patient_id(patient_id), _professional_id(professional_id)
-            await service.end_care_relationship(info.context.require_access(), patient, professional)
+            await care_team.end_care_relationship(info.context.require_access(), patient, professional)
         except BadUserInput as error:
             return PatientPayload(patient=None, user_errors=UserError.from_error(error))
         return PatientPayload(patient=await _patient(info, patient), user_errors=[])
@@ -233,7 +234,9 @@ class AccessMutation:
     ) -> EmergencyAccessPayload:
         try:
             patient = _patient_id(patient_id)
-            opened = await service.open_emergency_access(info.context.require_access(), patient, reason)
+            opened = await emergency_access.open_emergency_access(
+                info.context.require_access(), patient, reason
+            )
         except BadUserInput as error:
             return EmergencyAccessPayload(
                 emergency_access=None, patient=None, user_errors=UserError.from_error(error)
@@ -255,7 +258,7 @@ class AccessMutation:
     ) -> PatientPayload:
         try:
             patient = _patient_id(input.patient_id)
-            await service.update_preferences(
+            await preferences.update_preferences(
                 info.context.require_access(),
                 patient,
                 refuses_emergency_access=input.refuses_emergency_access,
