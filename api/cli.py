@@ -7,14 +7,19 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
 from api.settings import Settings
 
+if TYPE_CHECKING:
+    from api.db import Database
+
 EXIT_USAGE = 2
+T = TypeVar("T")
 
 
 class CommandError(Exception):
@@ -151,6 +156,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` on a database opened for this command, closed after."""
+    from api.db import Database
+
+    async def run() -> T:
+        database = Database(settings)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -176,18 +195,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from api.db import Database
     from api.migrations import current_revisions, upgrade
 
-    async def run() -> set[str]:
-        database = Database(settings)
-        try:
-            await upgrade(database)
-            return await current_revisions(database)
-        finally:
-            await database.dispose()
+    async def run(database: Database) -> set[str]:
+        await upgrade(database)
+        return await current_revisions(database)
 
-    revisions = asyncio.run(run())
+    revisions = _on_database(settings, run)
     print(f"Database migrated: at {', '.join(sorted(revisions))}.", flush=True)
     return 0
 
@@ -195,7 +209,6 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from api.app import access_tokens
     from api.catalogue.manifest import load_catalogue
-    from api.db import Database
     from api.demo.catalogue import reference_demo_apps
     from api.demo.personas import load_personas
     from api.demo.software import register_demo_software
@@ -210,26 +223,22 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     if problems:
         raise CommandError("the catalogue has problems; run `espace catalogue check`")
 
-    async def run() -> list[tuple[str, str, str, str]]:
-        database = Database(settings)
-        try:
-            await load_personas(database)
-            referenced = await reference_demo_apps(database, manifests)
-            print(f"Catalogue: {len(referenced)} demo app(s) referenced.")
-            for client_id, secret in (await register_demo_software(database)).items():
-                print(f"Deposit feed {client_id} (client credentials), new secret: {secret}")
-            rows = []
-            for persona in await load_personas(database):
-                account = await find_account(database, persona.handle)
-                if account is None:
-                    raise CommandError(f"persona {persona.handle} vanished while loading")
-                token = mint_development_token(settings, tokens, account)
-                rows.append((persona.handle, persona.kind, persona.display_name, token))
-            return rows
-        finally:
-            await database.dispose()
+    async def run(database: Database) -> list[tuple[str, str, str, str]]:
+        personas = await load_personas(database)
+        referenced = await reference_demo_apps(database, manifests)
+        print(f"Catalogue: {len(referenced)} demo app(s) referenced.")
+        for client_id, secret in (await register_demo_software(database)).items():
+            print(f"Deposit feed {client_id} (client credentials), new secret: {secret}")
+        rows = []
+        for persona in personas:
+            account = await find_account(database, persona.handle)
+            if account is None:
+                raise CommandError(f"persona {persona.handle} vanished while loading")
+            token = mint_development_token(settings, tokens, account)
+            rows.append((persona.handle, persona.kind, persona.display_name, token))
+        return rows
 
-    rows = asyncio.run(run())
+    rows = _on_database(settings, run)
     hours = settings.dev_token_ttl.total_seconds() / 3600
     print(f"\nDemo personas ready. Development tokens, valid {hours:g} h.")
     print("Paste one as an Authorization header in GraphiQL; `espace token --as HANDLE` mints more.")
@@ -251,7 +260,7 @@ def _schema_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
     from api.app import access_tokens
-    from api.db import Database
+    from api.directory.records import AccountRecord
     from api.identity.dev_tokens import find_account, mint_development_token, parse_ttl
     from api.identity.scopes import ALL_SCOPES, parse_scopes
 
@@ -263,16 +272,12 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandError(str(error)) from error
 
-    async def run():  # noqa: ANN202
-        database = Database(settings)
-        try:
-            account = await find_account(database, args.who)
-            space = await find_account(database, args.acting_for) if args.acting_for else None
-            return account, space
-        finally:
-            await database.dispose()
+    async def run(database: Database) -> tuple[AccountRecord | None, AccountRecord | None]:
+        account = await find_account(database, args.who)
+        space = await find_account(database, args.acting_for) if args.acting_for else None
+        return account, space
 
-    account, space = asyncio.run(run())
+    account, space = _on_database(settings, run)
     if account is None:
         raise CommandError(f"no persona or account {args.who!r} (run `espace demo` to load the personas)")
     acting_for = None
@@ -294,18 +299,13 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _outbox(settings: Settings, args: argparse.Namespace) -> int:
-    from api.db import Database
-    from api.journal.outbox import pending
+    from api.journal.outbox import PendingEvent, pending
 
-    async def run():  # noqa: ANN202
-        database = Database(settings)
-        try:
-            async with database.read() as connection:
-                return await pending(connection, limit=args.limit)
-        finally:
-            await database.dispose()
+    async def run(database: Database) -> list[PendingEvent]:
+        async with database.read() as connection:
+            return await pending(connection, limit=args.limit)
 
-    events = asyncio.run(run())
+    events = _on_database(settings, run)
     print(f"{len(events)} pending event(s)")
     for event in events:
         when = f"{event.created_at:%Y-%m-%d %H:%M:%S}"
@@ -329,8 +329,7 @@ def _catalogue_check(settings: Settings, args: argparse.Namespace) -> int:
 
 def _catalogue_sync(settings: Settings, args: argparse.Namespace) -> int:
     from api.catalogue.manifest import load_catalogue
-    from api.catalogue.service import sync_manifests
-    from api.db import Database
+    from api.catalogue.service import SyncReport, sync_manifests
 
     directory = args.directory or settings.catalogue_dir
     manifests, problems = load_catalogue(directory)
@@ -339,14 +338,10 @@ def _catalogue_sync(settings: Settings, args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         raise CommandError(f"nothing synced: {len(problems)} problem(s) in {directory}")
 
-    async def run():  # noqa: ANN202
-        database = Database(settings)
-        try:
-            return await sync_manifests(database, manifests)
-        finally:
-            await database.dispose()
+    async def run(database: Database) -> SyncReport:
+        return await sync_manifests(database, manifests)
 
-    report = asyncio.run(run())
+    report = _on_database(settings, run)
     print(
         f"Catalogue synced: {len(report.created)} new, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged."

@@ -17,7 +17,7 @@ from api.catalogue.records import AppRecord
 from api.catalogue.service import Decision
 from api.errors import BadUserInput
 from api.graphql.context import Info
-from api.graphql.pagination import MAX_SQL_INTEGER, decode_cursor, encode_cursor, page_size
+from api.graphql.pagination import MAX_SQL_INTEGER, PageInfo, decode_cursor, encode_cursor, page_size
 from api.graphql.payloads import UserError
 from api.graphql.permissions import first_party_only
 from api.identity.scopes import SCOPE_LABELS, Scope
@@ -145,17 +145,10 @@ class CatalogueAppEdge:
     node: CatalogueApp = strawberry.field(description="The app.")
 
 
-@strawberry.type(description="Where a page of the catalogue stands.")
-class CataloguePageInfo:
-    has_next_page: bool = strawberry.field(description="More apps follow.")
-    has_previous_page: bool = strawberry.field(description="Apps precede this page.")
-    end_cursor: str | None = strawberry.field(description="Pass it as `after` for the next page.")
-
-
 @strawberry.type(description="A page of the catalogue, by name.")
 class CatalogueAppConnection:
     edges: list[CatalogueAppEdge] = strawberry.field(description="The apps of this page.")
-    page_info: CataloguePageInfo = strawberry.field(description="Where this page stands.")
+    page_info: PageInfo = strawberry.field(description="Where this page stands.")
     total_count: int = strawberry.field(description="Apps matching the query.")
 
 
@@ -217,9 +210,10 @@ async def _page(
     ]
     return CatalogueAppConnection(
         edges=edges,
-        page_info=CataloguePageInfo(
+        page_info=PageInfo(
             has_next_page=offset + len(records) < total,
             has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=total,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+import strawberry
+
 from api.errors import BadUserInput
 
 MAX_PAGE_SIZE = 100
@@ -37,3 +39,11 @@ def decode_cursor(kind: str, cursor: str | None, *, maximum: int = MAX_CURSOR) -
     if prefix != kind or not 0 <= position < maximum:
         raise BadUserInput("This cursor is not valid here.", field="after")
     return position
+
+
+@strawberry.type(description="Where a page of a connection stands (Relay).")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge; pass it as `after`.")

@@ -15,7 +15,7 @@ from api.errors import BadUserInput
 from api.graphql.context import Info
 from api.graphql.enums import PrincipalKind
 from api.graphql.ids import decode_id, encode_id
-from api.graphql.pagination import MAX_SQL_INTEGER, decode_cursor, encode_cursor, page_size
+from api.graphql.pagination import MAX_SQL_INTEGER, PageInfo, decode_cursor, encode_cursor, page_size
 from api.graphql.permissions import first_party_only
 from api.journal import reading
 from api.journal.records import AccessAction, StoredEntry
@@ -106,14 +106,6 @@ class AccessLogEntry(relay.Node):
 class AccessLogEntryEdge:
     cursor: str = strawberry.field(description="Opaque cursor of this entry.")
     node: AccessLogEntry = strawberry.field(description="The entry.")
-
-
-@strawberry.type(description="Where a page stands.")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="More entries follow.")
-    has_previous_page: bool = strawberry.field(description="Entries precede this page.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last edge; pass it as `after`.")
 
 
 @strawberry.type(description="A page of the access journal, newest first.")
