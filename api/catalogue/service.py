@@ -196,6 +196,8 @@ async def review_app(access: Access, client_id: str, decision: Decision, comment
     if not may_review_apps(principal):
         raise Forbidden("Only operators review apps.")
     comment = clean_text(comment, field="comment", min_length=COMMENT_MIN_LENGTH, what="The comment")
+    if not is_client_id(client_id):
+        raise BadUserInput("No app has this client id.", field="clientId")
     allowed_from, to_status = TRANSITIONS[decision]
     async with access.database.session() as session:
         app = await session.scalar(

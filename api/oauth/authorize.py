@@ -12,7 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from authlib.oauth2.rfc7636.challenge import CODE_CHALLENGE_PATTERN
 from starlette.requests import Request
@@ -87,7 +87,7 @@ async def _validate(server: OAuthServer, params: dict[str, str]) -> Authorizatio
         raise refuse("invalid_request", "PKCE is required: send a code_challenge (S256).")
     if params.get("code_challenge_method") != "S256":
         raise refuse("invalid_request", "Only code_challenge_method=S256 is accepted.")
-    if not CODE_CHALLENGE_PATTERN.match(challenge):
+    if not CODE_CHALLENGE_PATTERN.fullmatch(challenge):
         raise refuse("invalid_request", "The code_challenge is malformed (43 to 128 URL-safe characters).")
     requested = set((params.get("scope") or "").split())
     if not requested:
@@ -164,11 +164,6 @@ def _with_csrf(
     if is_new:
         server.sessions.remember_browser(response, browser)
     return response
-
-
-def _origin(uri: str) -> str:
-    parts = urlsplit(uri)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _login_page(
@@ -256,7 +251,7 @@ async def _consent_page(
         server,
         "consent.html",
         200,
-        form_targets=_origin(auth.redirect_uri),
+        form_targets=auth.client.redirect_origin(auth.redirect_uri),
         app=auth.client.app,
         scopes=scopes,
         spaces=spaces,

@@ -36,20 +36,25 @@ class Client:
         """Exact match; for a loopback URI only the port may differ (RFC 8252, RFC 9700)."""
         if redirect_uri in self.app.redirect_uris:
             return True
-        asked = urlsplit(redirect_uri)
-        if asked.scheme != "http" or asked.hostname not in ("127.0.0.1", "::1"):
+        loopback = _loopback_parts(redirect_uri)
+        if loopback is None:
             return False
+        host, _, path, query = loopback
         for registered in self.app.redirect_uris:
-            known = urlsplit(registered)
-            if (
-                known.scheme == "http"
-                and known.hostname == asked.hostname
-                and known.path == asked.path
-                and known.query == asked.query
-                and not asked.fragment
-            ):
+            known = _loopback_parts(registered)
+            if known is not None and (known[0], known[2], known[3]) == (host, path, query):
                 return True
         return False
+
+    def redirect_origin(self, redirect_uri: str) -> str:
+        """The origin a consent form may continue to, rebuilt from parsed parts only
+        (never the raw string: it goes into a Content-Security-Policy)."""
+        loopback = _loopback_parts(redirect_uri)
+        if loopback is not None:
+            host, port, _, _ = loopback
+            return f"http://{'[::1]' if host == '::1' else host}:{port}"
+        parts = urlsplit(redirect_uri)
+        return f"https://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
     def allowed_scopes(self, requested: set[str]) -> set[str]:
         """What the app may ask for: vetted by operators and still in its manifest."""
@@ -66,14 +71,32 @@ async def find_client(database: Database, client_id: str | None) -> Client | Non
     return Client(app)
 
 
+def _loopback_parts(uri: str) -> tuple[str, int, str, str] | None:
+    """(host, port, path, query) of a well-formed http loopback URI, else None."""
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "::1") or parts.fragment:
+        return None
+    if port is None or parts.username or parts.password:
+        return None
+    host = parts.hostname
+    expected = f"[{host}]:{port}" if host == "::1" else f"{host}:{port}"
+    if parts.netloc != expected:
+        return None  # anything but host:port between // and the path
+    return host, port, parts.path, parts.query
+
+
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic" or not value:
         return None
     try:
-        decoded = base64.b64decode(value, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = base64.b64decode(value.encode("ascii"), validate=True).decode()
+    except (binascii.Error, UnicodeError, ValueError):
         return None
     client_id, separator, secret = decoded.partition(":")
     return (unquote(client_id), unquote(secret)) if separator else None

@@ -95,7 +95,7 @@ async def exchange_code(
         raise InvalidRequestError(description="Missing code.")
     if not code_verifier:
         raise InvalidRequestError(description="Missing code_verifier (PKCE is required).")
-    if not CODE_VERIFIER_PATTERN.match(code_verifier):
+    if not CODE_VERIFIER_PATTERN.fullmatch(code_verifier):
         raise InvalidRequestError(description="Malformed code_verifier.")
     async with database.engine.begin() as connection:
         # Consume the code first: of two concurrent exchanges, one wins.
@@ -119,18 +119,26 @@ async def exchange_code(
             await _revoke_grant_of_replayed_code(connection, code)
             await _fail(connection, "Invalid, expired or already used code.")
         if row.expires_at <= utcnow():
-            await _fail(connection, "Invalid, expired or already used code.")
+            await _fail(connection, "Invalid, expired or already used code.", revoke=row.grant_id)
         if redirect_uri != row.redirect_uri:
-            await _fail(connection, "redirect_uri does not match the authorization request.")
+            await _fail(
+                connection, "redirect_uri does not match the authorization request.", revoke=row.grant_id
+            )
         if not compare_s256_code_challenge(code_verifier, row.code_challenge):
-            await _fail(connection, "The code_verifier does not match the code_challenge.")
+            await _fail(
+                connection, "The code_verifier does not match the code_challenge.", revoke=row.grant_id
+            )
         grant = await _live_grant(connection, row.grant_id)
         return await _issue(connection, tokens, client, grant)
 
 
-async def _fail(connection: AsyncConnection, description: str) -> NoReturn:
-    """Refuse, keeping what the attempt changed: a code tried once is spent, a replay
-    revokes its grant; nothing is issued."""
+async def _fail(
+    connection: AsyncConnection, description: str, *, revoke: uuid.UUID | None = None
+) -> NoReturn:
+    """Refuse, keeping what the attempt changed: a code tried once is spent and the
+    consent it carried is void (`revoke`), a replay revokes its grant; nothing is issued."""
+    if revoke is not None:
+        await connection.execute(update(Grant).where(Grant.id == revoke).values(revoked_at=utcnow()))
     await connection.commit()
     raise InvalidGrantError(description=description)
 

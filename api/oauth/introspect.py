@@ -3,7 +3,7 @@ a dead, foreign or unknown token is just `{"active": false}`."""
 
 from __future__ import annotations
 
-from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError, OAuth2Error
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -18,6 +18,9 @@ async def introspect(request: Request) -> Response:
     try:
         form = await form_of(request)
         client = await authenticate_client(server.database, request, form)
+        if client.is_public:
+            # RFC 7662 §2.1: introspection is for clients that can authenticate.
+            raise InvalidClientError(description="Introspection needs client authentication.")
     except UnsupportedContentType:
         return oauth_error(InvalidRequestError(description="Send application/x-www-form-urlencoded."))
     except OAuth2Error as error:

@@ -28,7 +28,6 @@ def authorization_server_metadata(server: OAuthServer) -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
         "introspection_endpoint_auth_methods_supported": [
-            "none",
             "client_secret_basic",
             "client_secret_post",
         ],

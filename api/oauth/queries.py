@@ -48,4 +48,8 @@ def software_client_query(client_id: str) -> Select[Any]:
 
 def spaces_connected_to(client_id: str) -> Select[Any]:
     """The spaces an app holds a live grant for (to tell their patients)."""
-    return select(Grant.patient_id).where(Grant.client_id == client_id, Grant.revoked_at.is_(None)).distinct()
+    return (
+        select(Grant.patient_id)
+        .where(Grant.client_id == client_id, Grant.revoked_at.is_(None), Grant.last_used_at.is_not(None))
+        .distinct()
+    )

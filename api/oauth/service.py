@@ -31,7 +31,10 @@ async def connected_apps(access: Access, patient_id: uuid.UUID) -> list[Connecte
     async with access.database.read() as connection:
         rows = await connection.execute(
             select(Grant.id, Grant.client_id, Grant.scopes, Grant.created_at, Grant.last_used_at)
-            .where(Grant.patient_id == patient_id, Grant.revoked_at.is_(None))
+            # A consent whose code was never exchanged connected nothing.
+            .where(
+                Grant.patient_id == patient_id, Grant.revoked_at.is_(None), Grant.last_used_at.is_not(None)
+            )
             .order_by(Grant.created_at.desc())
         )
         apps = [ConnectedApp(*row) for row in rows]

@@ -243,3 +243,69 @@ async def test_metadata_and_jwks(browser) -> None:
     keys = KeySet.import_key_set((await browser.get("/.well-known/jwks.json")).json())
     assert keys.keys
     del jwt
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "http://127.0.0.1:1 evil.example; frame-ancestors evil.example;/callback",  # CSP injection attempt
+        "http://127.0.0.1:99999999999999/callback",
+        "http://user@127.0.0.1:8765/callback",
+        "http://[::1/callback",
+        "http://\uff20127.0.0.1/callback",
+        "http://127.0.0.1:8765/callback#fragment",
+    ],
+)
+async def test_malformed_loopback_redirect_uris_get_the_error_page(app_flow, redirect_uri: str) -> None:
+    page = await app_flow.authorize("agenda:read", redirect_uri=redirect_uri)
+    assert page.status_code == 400
+    assert "location" not in page.headers
+
+
+async def test_the_consent_page_csp_names_only_the_registered_origin(app_flow, browser) -> None:
+    page = await app_flow.authorize("agenda:read", redirect_uri="http://127.0.0.1:40123/callback")
+    page = await browser.get((await app_flow.login(page, "nadia")).headers["location"])
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "form-action 'self' http://127.0.0.1:40123;" in csp
+    assert csp.count("frame-ancestors") == 1
+
+
+@pytest.mark.parametrize("header", [b"Basic \xe9\xe9==", b"Basic !!!", b"Basic bm9jb2xvbg==", b"Basic"])
+async def test_malformed_basic_auth_is_an_oauth_error(browser, header: bytes) -> None:
+    for endpoint in ("/oauth/token", "/oauth/revoke", "/oauth/introspect"):
+        response = await browser.post(
+            endpoint,
+            content=b"grant_type=refresh_token&refresh_token=x&token=x",
+            headers=[(b"content-type", b"application/x-www-form-urlencoded"), (b"authorization", header)],
+        )
+        assert response.status_code in (400, 401), (endpoint, response.text)
+        assert "error" in response.json()
+
+
+async def test_a_challenge_or_verifier_with_a_trailing_newline_is_refused(app_flow) -> None:
+    response = await app_flow.authorize("agenda:read", code_challenge="A" * 128 + "\n")
+    assert redirect_query(response)["error"] == ["invalid_request"]
+    code = await app_flow.code_for("nadia", "agenda:read", ["agenda:read"])
+    refused = await app_flow.exchange(code, verifier=app_flow.verifier + "\n")
+    assert refused.json()["error"] == "invalid_request"
+
+
+async def test_a_failed_exchange_leaves_no_connected_app(app_flow, gql) -> None:
+    code = await app_flow.code_for("nadia", "agenda:read", ["agenda:read"])
+    assert (await app_flow.exchange(code, verifier="y" * 64)).json()["error"] == "invalid_grant"
+    await app_flow.code_for("nadia", "agenda:read", ["agenda:read"])  # consented, never exchanged
+    connected = await gql("{ patient { connectedApps { app { clientId } } } }", as_="nadia")
+    clients = [
+        entry["app"]["clientId"] for entry in connected["data"]["patient"]["connectedApps"] if entry["app"]
+    ]
+    assert app_flow.client_id not in clients
+
+
+async def test_review_app_refuses_malformed_client_ids(gql) -> None:
+    body = await gql(
+        "mutation($input: ReviewAppInput!) { reviewApp(input: $input) { userErrors { field } } }",
+        {"input": {"clientId": "bad\x00id", "decision": "START_REVIEW", "comment": "Checked all criteria"}},
+        as_="operator",
+    )
+    assert body["data"]["reviewApp"]["userErrors"] == [{"field": ["clientId"]}]

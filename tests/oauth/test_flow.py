@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import error_codes
 from tests.journal.helpers import entries, events
-from tests.oauth.flow import Flow, referenced_app
+from tests.oauth.flow import REDIRECT_URI, Flow, referenced_app
 
 
 @pytest.fixture
@@ -77,36 +77,66 @@ async def test_the_whole_flow(browser, gql, database) -> None:
 
 
 async def test_revocation_and_introspection(browser, gql, database) -> None:
+    manifest = await referenced_app(gql, database, scopes=["agenda:read"], client_type="confidential")
+    secret = (
+        await gql(
+            "mutation($c: String!) { rotateClientSecret(clientId: $c) { clientSecret } }",
+            {"c": manifest.client_id},
+            as_="operator",
+        )
+    )["data"]["rotateClientSecret"]["clientSecret"]
+    auth = (manifest.client_id, secret)
+    flow = Flow(browser, manifest.client_id)
+    code = await flow.code_for("nadia", "agenda:read", ["agenda:read"])
+    issued = await browser.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": flow.verifier,
+        },
+        auth=auth,
+    )
+    tokens = issued.json()
+    introspected = await browser.post("/oauth/introspect", data={"token": tokens["access_token"]}, auth=auth)
+    assert introspected.json()["active"] is True
+    assert introspected.json()["scope"] == "agenda:read"
+    unauthenticated = await browser.post(
+        "/oauth/introspect", data={"client_id": manifest.client_id, "token": tokens["access_token"]}
+    )
+    assert unauthenticated.json()["error"] == "invalid_client"  # RFC 7662: clients authenticate
+    revoked = await browser.post("/oauth/revoke", data={"token": tokens["refresh_token"]}, auth=auth)
+    assert revoked.status_code == 200
+    dead = await browser.post(
+        "/graphql",
+        json={"query": "{ viewer { kind } }"},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert dead.status_code == 401
+    after = await browser.post("/oauth/introspect", data={"token": tokens["access_token"]}, auth=auth)
+    assert after.json() == {"active": False}
+    for token in ("garbage", ""):
+        assert (await browser.post("/oauth/revoke", data={"token": token}, auth=auth)).status_code == 200
+        assert (await browser.post("/oauth/introspect", data={"token": token}, auth=auth)).json() == {
+            "active": False
+        }
+
+
+async def test_a_public_client_revokes_its_own_tokens(browser, gql, database) -> None:
     manifest = await referenced_app(gql, database, scopes=["agenda:read"])
     flow = Flow(browser, manifest.client_id)
     tokens = (await flow.exchange(await flow.code_for("nadia", "agenda:read", ["agenda:read"]))).json()
-    introspected = await browser.post(
-        "/oauth/introspect", data={"client_id": manifest.client_id, "token": tokens["access_token"]}
-    )
-    assert introspected.json()["active"] is True
-    assert introspected.json()["scope"] == "agenda:read"
     revoked = await browser.post(
         "/oauth/revoke", data={"client_id": manifest.client_id, "token": tokens["refresh_token"]}
     )
     assert revoked.status_code == 200
-    assert (
-        await browser.post(
-            "/graphql",
-            json={"query": "{ viewer { kind } }"},
-            headers={"Authorization": f"Bearer {tokens['access_token']}"},
-        )
-    ).status_code == 401
-    after = await browser.post(
-        "/oauth/introspect", data={"client_id": manifest.client_id, "token": tokens["access_token"]}
+    dead = await browser.post(
+        "/graphql",
+        json={"query": "{ viewer { kind } }"},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
     )
-    assert after.json() == {"active": False}
-    for token in ("garbage", ""):
-        assert (
-            await browser.post("/oauth/revoke", data={"client_id": manifest.client_id, "token": token})
-        ).status_code == 200
-        assert (
-            await browser.post("/oauth/introspect", data={"client_id": manifest.client_id, "token": token})
-        ).json() == {"active": False}
+    assert dead.status_code == 401
 
 
 async def test_a_parent_connects_an_app_to_a_childs_space(browser, gql, database) -> None:
