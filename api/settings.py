@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         default=timedelta(hours=4), description="How long an emergency access (bris de glace) lasts."
     )
 
+    caregiver_delegation_duration: timedelta = Field(
+        default=timedelta(days=548), description="How long a caregiver's delegation lasts (18 months)."
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")

@@ -37,6 +37,7 @@ from api.journal.records import AccessAction, JournalRecord
 
 # DOMAIN.md's default; the service passes ESPACE_EMERGENCY_ACCESS_DURATION.
 EMERGENCY_DURATION = timedelta(hours=4)
+CAREGIVER_DURATION = timedelta(days=548)  # 18 months
 # Written reasons and consent records: long enough to mean something.
 REASON_MIN_LENGTH = 10
 
@@ -58,12 +59,18 @@ class Access:
     """One request's view of the policy: facts loaded once, reads buffered for the journal."""
 
     def __init__(
-        self, principal: Principal, database: Database, *, emergency_duration: timedelta = EMERGENCY_DURATION
+        self,
+        principal: Principal,
+        database: Database,
+        *,
+        emergency_duration: timedelta = EMERGENCY_DURATION,
+        caregiver_duration: timedelta = CAREGIVER_DURATION,
     ) -> None:
         self.principal = principal
         self.database = database
         self.journal = JournalBuffer()
         self.emergency_duration = emergency_duration
+        self.caregiver_duration = caregiver_duration
         self._facts = SpaceFactsLoader(database, principal)
 
     async def facts(self, patient_id: uuid.UUID) -> SpaceFacts:

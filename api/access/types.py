@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from api.access import care_team, preferences
+from api.access import care_team, caregivers, preferences
 from api.access import emergency as emergency_access
-from api.access.models import CareRole
+from api.access.models import CareRole, RepresentationKind
+from api.access.policy import SpacePart
 from api.directory import service as directory
 from api.directory.types import PatientFields, Professional
 from api.errors import BadUserInput
 from api.graphql.context import Info
-from api.graphql.ids import decode_id
+from api.graphql.ids import decode_id, encode_id
 from api.graphql.payloads import UserError
 from api.graphql.permissions import first_party_only, scoped
 from api.identity.scopes import Scope
@@ -26,6 +27,17 @@ if TYPE_CHECKING:
 PatientRef = Annotated["Patient", strawberry.lazy("api.graphql.patient")]
 
 strawberry.enum(CareRole, description="How a professional joined the care team.")
+strawberry.enum(RepresentationKind, description="Legal representative, or caregiver the patient designated.")
+strawberry.enum(SpacePart, description="A part of a space that may be delegated to a caregiver.")
+
+
+@strawberry.type(description="Someone who may open this space: a legal representative or a caregiver.")
+class Representative:
+    id: strawberry.ID = strawberry.field(description="The person's own space (Patient id).")
+    display_name: str = strawberry.field(description="The person's name.")
+    kind: RepresentationKind = strawberry.field(description="Legal representative or caregiver.")
+    parts: list[SpacePart] = strawberry.field(description="For a caregiver: the parts delegated.")
+    expires_at: datetime | None = strawberry.field(description="For a caregiver: when the delegation ends.")
 
 
 @strawberry.type(description="A professional of the patient's care team.")
@@ -93,6 +105,24 @@ class PatientAccessFields(PatientFields):
         return [Professional.from_record(record) for record in records if record is not None]
 
     @strawberry.field(
+        description="Legal representatives and caregivers of this space. "
+        "Patient and legal representatives only.",
+        **first_party_only(),
+    )
+    async def representatives(self, info: Info) -> list[Representative] | None:
+        found = await caregivers.representatives(info.context.require_access(), self.record.id)
+        return [
+            Representative(
+                id=strawberry.ID(encode_id("Patient", entry.person_id)),
+                display_name=entry.display_name,
+                kind=RepresentationKind(entry.kind),
+                parts=[SpacePart(part) for part in entry.parts],
+                expires_at=entry.expires_at,
+            )
+            for entry in found
+        ]
+
+    @strawberry.field(
         description="The patient's access preferences. Patient and legal representatives only.",
         **first_party_only(),
     )
@@ -133,6 +163,15 @@ class DeclareCareRelationshipInput:
     )
 
 
+@strawberry.input(
+    description="Designate a caregiver (proche aidant) with the parts of the space they may read."
+)
+class DesignateCaregiverInput:
+    patient_id: strawberry.ID = strawberry.field(description="The space.")
+    caregiver_ins: str = strawberry.field(description="The caregiver's INS.")
+    parts: list[SpacePart] = strawberry.field(description="What they may read: documents, agenda...")
+
+
 @strawberry.input(description="Change access preferences; omitted fields stay as they are.")
 class UpdateAccessPreferencesInput:
     patient_id: strawberry.ID = strawberry.field(description="The space.")
@@ -155,6 +194,13 @@ async def _patient(info: Info, patient_id: uuid.UUID) -> Patient | None:
 
 def _patient_id(value: strawberry.ID) -> uuid.UUID:
     return decode_id(value, "Patient")[1]
+
+
+def _caregiver_id(value: strawberry.ID) -> uuid.UUID:
+    try:
+        return decode_id(value, "Patient")[1]
+    except BadUserInput as error:
+        raise BadUserInput(error.message, field="caregiverId") from error
 
 
 def _professional_id(value: strawberry.ID) -> uuid.UUID:
@@ -265,6 +311,44 @@ class AccessMutation:
                 notify_new_professional=input.notify_new_professional,
                 notify_new_document=input.notify_new_document,
             )
+        except BadUserInput as error:
+            return PatientPayload(patient=None, user_errors=UserError.from_error(error))
+        return PatientPayload(patient=await _patient(info, patient), user_errors=[])
+
+    @strawberry.mutation(
+        description="Designate a caregiver, for the parts chosen, until the delegation expires (renewable).",
+        **first_party_only(),
+    )
+    async def designate_caregiver(self, info: Info, input: DesignateCaregiverInput) -> PatientPayload:
+        try:
+            patient = _patient_id(input.patient_id)
+            await caregivers.designate_caregiver(
+                info.context.require_access(), patient, caregiver_ins=input.caregiver_ins, parts=input.parts
+            )
+        except BadUserInput as error:
+            return PatientPayload(patient=None, user_errors=UserError.from_error(error))
+        return PatientPayload(patient=await _patient(info, patient), user_errors=[])
+
+    @strawberry.mutation(
+        description="Renew a caregiver's delegation for another period.", **first_party_only()
+    )
+    async def renew_caregiver(
+        self, info: Info, patient_id: strawberry.ID, caregiver_id: strawberry.ID
+    ) -> PatientPayload:
+        try:
+            patient, caregiver = _patient_id(patient_id), _caregiver_id(caregiver_id)
+            await caregivers.renew_caregiver(info.context.require_access(), patient, caregiver)
+        except BadUserInput as error:
+            return PatientPayload(patient=None, user_errors=UserError.from_error(error))
+        return PatientPayload(patient=await _patient(info, patient), user_errors=[])
+
+    @strawberry.mutation(description="End a caregiver's delegation now.", **first_party_only())
+    async def end_caregiver(
+        self, info: Info, patient_id: strawberry.ID, caregiver_id: strawberry.ID
+    ) -> PatientPayload:
+        try:
+            patient, caregiver = _patient_id(patient_id), _caregiver_id(caregiver_id)
+            await caregivers.end_caregiver(info.context.require_access(), patient, caregiver)
         except BadUserInput as error:
             return PatientPayload(patient=None, user_errors=UserError.from_error(error))
         return PatientPayload(patient=await _patient(info, patient), user_errors=[])

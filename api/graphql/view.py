@@ -67,7 +67,12 @@ class GraphQLView(GraphQL[Context, None]):
         token = bearer_token(request.headers.get("authorization"))
         principal = await authenticate(self.database, self.tokens, token) if token else None
         access = (
-            Access(principal, self.database, emergency_duration=self.settings.emergency_access_duration)
+            Access(
+                principal,
+                self.database,
+                emergency_duration=self.settings.emergency_access_duration,
+                caregiver_duration=self.settings.caregiver_delegation_duration,
+            )
             if principal
             else None
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import pytest
 
 from api.db import utcnow
 from tests import factories
@@ -142,3 +144,107 @@ async def test_a_closed_space_is_not_offered_and_does_not_hide_the_others(gql, d
         token=await token_of(parent),
     )
     assert error_codes(closed) == ["FORBIDDEN"]
+
+
+CAREGIVERS = "query($id: ID!) { patient(id: $id) { representatives { id kind parts expiresAt } } }"
+DESIGNATE = """mutation($input: DesignateCaregiverInput!) { designateCaregiver(input: $input) {
+  patient { representatives { id kind parts expiresAt } } userErrors { field message } } }"""
+
+
+async def test_a_patient_designates_renews_and_ends_a_caregiver(gql, database, token_of, settings) -> None:
+    senior = await factories.make_patient(database)
+    daughter = await factories.make_patient(database)
+    token = await token_of(senior)
+    body = await gql(
+        DESIGNATE,
+        {
+            "input": {
+                "patientId": senior.global_id,
+                "caregiverIns": daughter.ins,
+                "parts": ["DOCUMENTS", "AGENDA"],
+            }
+        },
+        token=token,
+    )
+    payload = body["data"]["designateCaregiver"]
+    assert payload["userErrors"] == []
+    (entry,) = payload["patient"]["representatives"]
+    assert (entry["id"], entry["kind"], entry["parts"]) == (
+        daughter.global_id,
+        "CAREGIVER",
+        ["AGENDA", "DOCUMENTS"],
+    )
+    lasts = datetime.fromisoformat(entry["expiresAt"]) - utcnow()
+    assert abs(lasts - settings.caregiver_delegation_duration) < timedelta(minutes=1)
+
+    caregiver_token = await token_of(daughter)
+    read = "query($id: ID!) { patient(id: $id) { displayName } }"
+    assert "errors" not in await gql(read, {"id": senior.global_id}, token=caregiver_token)
+    renew = """mutation($p: ID!, $c: ID!) {
+      renewCaregiver(patientId: $p, caregiverId: $c) { userErrors { field } } }"""
+    assert (await gql(renew, {"p": senior.global_id, "c": daughter.global_id}, token=token))["data"][
+        "renewCaregiver"
+    ]["userErrors"] == []
+    end = """mutation($p: ID!, $c: ID!) {
+      endCaregiver(patientId: $p, caregiverId: $c) { userErrors { field } } }"""
+    assert (await gql(end, {"p": senior.global_id, "c": daughter.global_id}, token=token))["data"][
+        "endCaregiver"
+    ]["userErrors"] == []
+    assert error_codes(await gql(read, {"id": senior.global_id}, token=caregiver_token)) == ["FORBIDDEN"]
+    again = await gql(end, {"p": senior.global_id, "c": daughter.global_id}, token=token)
+    assert again["data"]["endCaregiver"]["userErrors"] == [{"field": ["caregiverId"]}]
+
+
+@pytest.mark.parametrize(
+    ("variables", "field"),
+    [
+        ({"caregiverIns": "123", "parts": ["AGENDA"]}, "caregiverIns"),
+        ({"caregiverIns": "SELF", "parts": ["AGENDA"]}, "caregiverIns"),
+        ({"caregiverIns": "OTHER", "parts": []}, "parts"),
+        ({"caregiverIns": "OTHER", "parts": ["SETTINGS"]}, "parts"),
+        ({"caregiverIns": "OTHER", "parts": ["CARE_TEAM"]}, "parts"),
+    ],
+)
+async def test_designating_a_caregiver_refuses_bad_input(gql, database, token_of, variables, field) -> None:
+    senior = await factories.make_patient(database)
+    other = await factories.make_patient(database)
+    ins = {"SELF": senior.ins, "OTHER": other.ins}.get(variables["caregiverIns"], variables["caregiverIns"])
+    body = await gql(
+        DESIGNATE,
+        {"input": {"patientId": senior.global_id, "caregiverIns": ins, "parts": variables["parts"]}},
+        token=await token_of(senior),
+    )
+    payload = body["data"]["designateCaregiver"]
+    assert payload["patient"] is None
+    assert payload["userErrors"][0]["field"] == [field]
+    assert (await gql(CAREGIVERS, {"id": senior.global_id}, token=await token_of(senior)))["data"]["patient"][
+        "representatives"
+    ] == []
+
+
+async def test_only_the_patient_side_manages_caregivers(gql, database, token_of) -> None:
+    senior = await factories.make_patient(database)
+    daughter = await factories.make_patient(database)
+    await factories.represent(
+        database,
+        senior,
+        daughter,
+        kind="CAREGIVER",
+        parts="DOCUMENTS",
+        expires_at=utcnow() + timedelta(days=3),
+    )
+    body = await gql(
+        DESIGNATE,
+        {
+            "input": {
+                "patientId": senior.global_id,
+                "caregiverIns": daughter.ins,
+                "parts": ["DOCUMENTS", "JOURNAL"],
+            }
+        },
+        token=await token_of(daughter),
+    )
+    assert error_codes(body) == ["FORBIDDEN"]  # a caregiver cannot widen their own delegation
+    assert error_codes(await gql(CAREGIVERS, {"id": senior.global_id}, token=await token_of(daughter))) == [
+        "FORBIDDEN"
+    ]

@@ -24,6 +24,7 @@ JOURNALED_AS = {
     "blockedProfessionals": None,
     "accessPreferences": None,
     "connectedApps": None,
+    "representatives": None,
 }
 
 SCHEMA = build_schema()._schema
