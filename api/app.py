@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from api import __version__
+from api.contents.service import contents_for
 from api.db import Database
 from api.graphql.schema import build_schema
 from api.graphql.view import GraphQLView
@@ -43,7 +44,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or Database(settings)
     key = load_signing_key(settings)
     tokens = access_tokens(settings, key)
-    view = GraphQLView(build_schema(settings), settings=settings, database=database, tokens=tokens)
+    contents = contents_for(settings, database)
+    view = GraphQLView(
+        build_schema(settings), settings=settings, database=database, tokens=tokens, contents=contents
+    )
     oauth = OAuthServer(settings, database, tokens, Sessions(key, secure=settings.is_production))
 
     async def healthz(request: Request) -> Response:
@@ -83,7 +87,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     middleware = [
         Middleware(RequestIdMiddleware),
         Middleware(SecurityHeadersMiddleware),
-        Middleware(BodySizeLimitMiddleware, max_bytes=settings.request_max_bytes),
+        Middleware(
+            BodySizeLimitMiddleware,
+            max_bytes=settings.request_max_bytes,
+            # The document, plus room for the operation and the multipart framing.
+            upload_max_bytes=settings.upload_max_bytes + settings.request_max_bytes,
+        ),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings

@@ -352,8 +352,12 @@ def _catalogue_sync(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _keys_generate(settings: Settings, args: argparse.Namespace) -> int:
+    import base64
+
+    from api.contents.crypto import new_key
     from api.identity.keys import generate_signing_key_pem
 
     pem = generate_signing_key_pem().strip().replace("\n", "\\n")
     print(f'ESPACE_TOKEN_SIGNING_KEY="{pem}"')
+    print(f"ESPACE_CONTENT_MASTER_KEY={base64.b64encode(new_key()).decode()}")
     return 0

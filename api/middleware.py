@@ -75,23 +75,31 @@ class BodySizeLimitMiddleware:
     """Refuses bodies over `max_bytes` with 413, from Content-Length when given
     and while streaming otherwise, so an oversized body is never buffered."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        # Documents travel as multipart uploads: their own, larger limit.
+        limit = (
+            self.upload_max_bytes
+            if headers.get(b"content-type", b"").startswith(b"multipart/")
+            else self.max_bytes
+        )
+        declared = headers.get(b"content-length")
         if declared is not None:
             try:
-                too_large = int(declared) > self.max_bytes
+                too_large = int(declared) > limit
             except ValueError:
                 await _send_error(send, 400, "Invalid Content-Length header.", ErrorCode.BAD_REQUEST)
                 return
             if too_large:
-                await self._refuse(send)
+                await self._refuse(send, limit)
                 return
 
         received = 0
@@ -102,7 +110,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 
@@ -117,10 +125,10 @@ class BodySizeLimitMiddleware:
         except _BodyTooLarge:
             if started:
                 raise
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        message = f"The request body is larger than {self.max_bytes} bytes."
+    async def _refuse(self, send: Send, limit: int) -> None:
+        message = f"The request body is larger than {limit} bytes."
         await _send_error(send, 413, message, ErrorCode.BAD_REQUEST)
 
 

@@ -3,8 +3,10 @@
 
 from api.access import models as access_models
 from api.catalogue import models as catalogue_models
+from api.contents import models as contents_models
 from api.db import Base
 from api.directory import models as directory_models
+from api.dossier import models as dossier_models
 from api.identity import models as identity_models
 from api.journal import models as journal_models
 from api.oauth import models as oauth_models
@@ -13,7 +15,9 @@ __all__ = [
     "Base",
     "access_models",
     "catalogue_models",
+    "contents_models",
     "directory_models",
+    "dossier_models",
     "identity_models",
     "journal_models",
     "oauth_models",

@@ -49,6 +49,14 @@ class Settings(BaseSettings):
         description="PEM private key (EC P-256) signing access tokens; required in "
         "production, generated into var_dir in development.",
     )
+    content_master_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of 32 random bytes wrapping each space's data key; required in production, "
+        "generated into var_dir in development.",
+    )
+    upload_max_bytes: int = Field(
+        default=20_000_000, ge=1_000, description="Largest document accepted, checked while streaming."
+    )
     token_issuer: str = Field(
         default="http://127.0.0.1:8000",
         description="`iss` of the access tokens this service issues.",
@@ -126,6 +134,8 @@ class Settings(BaseSettings):
         problems = []
         if self.token_signing_key is None:
             problems.append("ESPACE_TOKEN_SIGNING_KEY is not set (a PEM EC P-256 private key).")
+        if self.content_master_key is None:
+            problems.append("ESPACE_CONTENT_MASTER_KEY is not set (base64 of 32 random bytes).")
         if self.database_url is None or self.database_url.startswith("sqlite"):
             problems.append("ESPACE_DATABASE_URL must name a PostgreSQL database.")
         return problems

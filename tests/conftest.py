@@ -194,3 +194,10 @@ def token_of(settings: Settings, database: Database, tokens: AccessTokens) -> An
         return mint_development_token(settings, tokens, account, **options)
 
     return mint
+
+
+@pytest.fixture(scope="session")
+def contents(settings: Settings, database: Database) -> Any:
+    from api.contents.service import contents_for
+
+    return contents_for(settings, database)

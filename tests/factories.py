@@ -174,3 +174,47 @@ async def refuse_emergency(database: Database, patient: TestPatient) -> None:
                 notify_new_document=True,
             )
         )
+
+
+async def deposit(
+    database: Database,
+    contents,
+    patient: TestPatient,
+    *,
+    by: TestProfessional | None = None,
+    type_code: str = "11502-2",
+    title: str = "Hémoglobine glyquée (HbA1c)",
+    content: bytes = b"HbA1c 7.1 %, hemoglobine glyquee en baisse.",
+    **flags: bool,
+):
+    """A document deposited through the service, by a professional or the patient,
+    then given the visibility `flags` directly (masked_from_professionals=True...)."""
+    from sqlalchemy import select, update
+
+    from api.access.service import Access
+    from api.dossier import service
+    from api.dossier.models import Document
+    from api.identity.dev_tokens import find_account
+    from api.identity.service import principal_for
+
+    account = await find_account(database, str((by or patient).account_id))
+    principal = principal_for(account, {"client_id": "test", "jti": "t", "scope": "documents:write"})
+    access = Access(principal, database)
+    request = service.DepositRequest(
+        patient_id=patient.person_id,
+        patient_ins=None,
+        title=title,
+        type_code=type_code,
+        service_date=None,
+        hidden_from_patient=False,
+    )
+    record = await service.deposit(
+        access, contents, request, service.Upload(content, "result.txt", "text/plain"), max_bytes=10**6
+    )
+    if flags:
+        async with database.session() as session:
+            await session.execute(update(Document).where(Document.id == record.id).values(**flags))
+        async with database.read() as connection:
+            row = (await connection.execute(select(*service.COLUMNS).where(Document.id == record.id))).one()
+        record = type(record)(*row)
+    return record

@@ -12,6 +12,7 @@ import pytest
 
 from api.app import access_tokens
 from api.cli import main
+from api.contents.crypto import parse_master_key
 from api.db import Database
 from api.journal import outbox
 from api.settings import Settings
@@ -129,10 +130,10 @@ def test_invalid_settings_are_reported(cli_env, monkeypatch, capsys) -> None:
 
 def test_keys_generate_prints_a_usable_signing_key(cli_env, monkeypatch, capsys) -> None:
     assert main(["keys", "generate"]) == 0
-    line = capsys.readouterr().out.strip()
-    name, _, value = line.partition("=")
-    assert name == "ESPACE_TOKEN_SIGNING_KEY"
-    pem = value.strip('"').replace("\\n", "\n")
+    lines = dict(line.partition("=")[::2] for line in capsys.readouterr().out.strip().splitlines())
+    assert set(lines) == {"ESPACE_TOKEN_SIGNING_KEY", "ESPACE_CONTENT_MASTER_KEY"}
+    pem = lines["ESPACE_TOKEN_SIGNING_KEY"].strip('"').replace("\\n", "\n")
+    assert len(parse_master_key(lines["ESPACE_CONTENT_MASTER_KEY"])) == 32
     settings = Settings(_env_file=None, var_dir=cli_env, env="production", token_signing_key=pem)
     tokens = access_tokens(settings)
     assert not (cli_env / "token-signing-key.pem").exists()

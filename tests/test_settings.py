@@ -25,9 +25,13 @@ def test_other_databases_are_refused() -> None:
         Settings(_env_file=None, database_url="mysql://u@h/db")
 
 
-def test_production_on_sqlite_without_a_key_lists_both_problems() -> None:
+def test_production_on_sqlite_without_keys_lists_every_problem() -> None:
     problems = Settings(_env_file=None, env="production").production_problems()
-    assert len(problems) == 2
+    assert [problem.split()[0] for problem in problems] == [
+        "ESPACE_TOKEN_SIGNING_KEY",
+        "ESPACE_CONTENT_MASTER_KEY",
+        "ESPACE_DATABASE_URL",
+    ]
 
 
 def test_settings_come_from_espace_variables(monkeypatch) -> None:

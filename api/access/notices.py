@@ -66,3 +66,11 @@ async def _first_visit(
         return False
     await connection.execute(insert(SpaceVisitor).values(**values))
     return True
+
+
+async def wants_document_notices(connection: AsyncConnection, patient_id: uuid.UUID) -> bool:
+    """The patient's setting for notices of new documents; no row means yes."""
+    wanted = await connection.scalar(
+        select(AccessPreferences.notify_new_document).where(AccessPreferences.patient_id == patient_id)
+    )
+    return wanted is None or bool(wanted)

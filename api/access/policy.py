@@ -224,6 +224,12 @@ def may_open_emergency(principal: Principal, facts: SpaceFacts, *, regulation: b
     return regulation or facts.care_role is None
 
 
+def may_deposit_as_feed(principal: Principal, facts: SpaceFacts) -> bool:
+    """A laboratory's or hospital's feed deposits for any open space it names by
+    INS, and reads nothing (DOMAIN.md)."""
+    return principal.feed and facts.exists and facts.open
+
+
 def may_review_apps(principal: Principal) -> bool:
     """Vetting the catalogue is the operators' work, and theirs alone."""
     return principal.kind is PrincipalKind.OPERATOR

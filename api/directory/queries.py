@@ -81,6 +81,7 @@ def account_query() -> Select[Any]:
             Professional.profession,
             Organization.name.label("organization_name"),
             func.coalesce(Professional.emergency_regulation, False).label("emergency_regulation"),
+            Professional.organization_id,
         )
         .outerjoin(Patient, Patient.id == Account.patient_id)
         .outerjoin(Professional, Professional.id == Account.professional_id)
@@ -96,7 +97,7 @@ def account_by_id_query(account_id: uuid.UUID) -> Select[Any]:
 
 def account_record(row: Row[Any]) -> AccountRecord:
     """The record of a row of `account_query()` (extra columns after it are ignored)."""
-    return AccountRecord(*row[:9])
+    return AccountRecord(*row[:10])
 
 
 async def account_by_id(connection: AsyncConnection, account_id: uuid.UUID) -> AccountRecord | None:

@@ -60,3 +60,4 @@ class AccountRecord:
     profession: str | None = None
     organization_name: str | None = None
     emergency_regulation: bool = False
+    organization_id: uuid.UUID | None = None

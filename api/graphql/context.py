@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from api.access.service import Access
+from api.contents.service import Contents
 from api.db import Database
 from api.errors import Unauthenticated
 from api.graphql.loaders import Loaders
@@ -24,6 +25,7 @@ class Context:
     settings: Settings
     database: Database
     loaders: Loaders
+    contents: Contents
     request_id: str
     access: Access | None = None
     # Set by the error extension when the operation was refused before any

@@ -12,17 +12,21 @@ from api.errors import BadUserInput, ErrorCode, NotFound, Unauthenticated
 from api.graphql.context import Info
 from api.graphql.ids import decode_id
 from api.graphql.permissions import ScopeGuard
-from api.identity.scopes import ALL_SCOPES
+from api.identity.scopes import ALL_SCOPES, Scope
 
 
 def node_types() -> dict[str, type[relay.Node]]:
     """Every Node type by GraphQL name; areas with new Node types add them here."""
     from api.catalogue.types import CatalogueApp
     from api.directory.types import Organization, Professional
+    from api.dossier.types import Document
     from api.graphql.patient import Patient
     from api.journal.types import AccessLogEntry
 
-    return {cls.__name__: cls for cls in (Patient, Professional, Organization, AccessLogEntry, CatalogueApp)}
+    return {
+        cls.__name__: cls
+        for cls in (Patient, Professional, Organization, AccessLogEntry, CatalogueApp, Document)
+    }
 
 
 # Node types anyone may resolve without a token (the public catalogue).
@@ -32,6 +36,7 @@ PUBLIC_NODE_TYPES = frozenset({"CatalogueApp"})
 NODE_GUARDS: dict[str, ScopeGuard] = {
     "Patient": ScopeGuard(ALL_SCOPES, any_of=True),
     "AccessLogEntry": ScopeGuard((), first_party_only=True),
+    "Document": ScopeGuard([Scope.DOCUMENTS_READ.value]),
 }
 
 

@@ -16,13 +16,21 @@ from api.access.types import PatientAccessFields
 from api.directory import service as directory
 from api.directory.records import PatientRecord
 from api.directory.types import PatientIdentityFields
+from api.dossier.types import PatientDossierFields
 from api.graphql.context import Info
 from api.journal.types import PatientJournalFields
 from api.oauth.types import PatientAppFields
 
 
 @strawberry.type(description="A person's health space: dossier, reimbursements, agenda, messages.")
-class Patient(PatientIdentityFields, PatientAccessFields, PatientJournalFields, PatientAppFields, relay.Node):
+class Patient(
+    PatientIdentityFields,
+    PatientDossierFields,
+    PatientAccessFields,
+    PatientJournalFields,
+    PatientAppFields,
+    relay.Node,
+):
     id: relay.NodeID[str]
 
     @classmethod

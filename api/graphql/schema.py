@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from api.access.types import AccessMutation
 from api.catalogue.types import CatalogueApp, CatalogueMutation, CatalogueQuery
 from api.directory.types import DirectoryQuery, Organization, Professional
+from api.dossier.types import Document, DossierMutation
 from api.graphql.errors import ErrorPresentation
 from api.graphql.limits import QueryLimits
 from api.graphql.node import NodeQuery
@@ -28,7 +29,7 @@ class Query(IdentityQuery, DirectoryQuery, CatalogueQuery, NodeQuery):
 
 
 @strawberry.type(description="The operations that change something.")
-class Mutation(AccessMutation, CatalogueMutation, OAuthMutation):
+class Mutation(AccessMutation, DossierMutation, CatalogueMutation, OAuthMutation):
     pass
 
 
@@ -54,7 +55,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[Patient, Professional, Organization, AccessLogEntry, CatalogueApp],
+        types=[Patient, Professional, Organization, AccessLogEntry, CatalogueApp, Document],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )

@@ -21,6 +21,7 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
 from api.access.service import Access
+from api.contents.service import Contents
 from api.db import Database
 from api.errors import ErrorCode, Unauthenticated
 from api.graphql.context import Context
@@ -34,17 +35,21 @@ logger = logging.getLogger("api.graphql")
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: Any, *, settings: Settings, database: Database, tokens: AccessTokens) -> None:
+    def __init__(
+        self, schema: Any, *, settings: Settings, database: Database, tokens: AccessTokens, contents: Contents
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
             # Queries over GET would be open to CSRF and caching proxies.
             allow_queries_via_get=False,
-            multipart_uploads_enabled=False,
+            # Uploads (GraphQL multipart request spec), only with a preflight header (CSRF).
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
         self.database = database
         self.tokens = tokens
+        self.contents = contents
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,6 +64,8 @@ class GraphQLView(GraphQL[Context, None]):
         except Unauthenticated as error:
             response = _error_response(401, error.message, ErrorCode.UNAUTHENTICATED)
             response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        finally:
+            await request.close()  # uploaded files, whether a resolver read them or not
         await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
@@ -82,6 +89,7 @@ class GraphQLView(GraphQL[Context, None]):
             settings=self.settings,
             database=self.database,
             loaders=Loaders.create(self.database),
+            contents=self.contents,
             request_id=request.scope.get("state", {}).get("request_id", ""),
             access=access,
         )
@@ -116,10 +124,22 @@ class GraphQLView(GraphQL[Context, None]):
         return result
 
 
+# Headers a browser cannot send cross-site without a CORS preflight.
+PREFLIGHT_HEADERS = ("graphql-preflight", "apollo-require-preflight", "x-apollo-operation-name")
+
+
 def _refuse_content_type(request: Request) -> Response | None:
     if request.method != "POST":
         return None
     content_type, _ = parse_content_type(request.headers.get("content-type", ""))
+    if content_type == "multipart/form-data":
+        if any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
+            return None
+        return _error_response(
+            400,
+            "Multipart uploads need a preflight header, e.g. GraphQL-Preflight: 1.",
+            ErrorCode.BAD_REQUEST,
+        )
     if content_type != "application/json":
         return _error_response(415, "Send the operation as application/json.", ErrorCode.BAD_REQUEST)
     return None

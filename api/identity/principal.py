@@ -35,6 +35,7 @@ class Principal:
     acting_for: uuid.UUID | None = None
     # For professionals, what the journal shows and the rules look at.
     profession: str | None = None
+    organization_id: uuid.UUID | None = None
     organization_name: str | None = None
     emergency_regulation: bool = False
     # For catalogue apps: the app's name, which the journal shows.

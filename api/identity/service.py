@@ -86,6 +86,7 @@ async def _software_principal(database: Database, claims: dict[str, Any]) -> Pri
         client_id=client_id,
         scopes=scopes,
         token_id=str(claims["jti"]),
+        organization_id=row.organization_id,
         organization_name=row.organization_name,
         feed=True,
     )
@@ -154,6 +155,7 @@ def principal_for(account: AccountRecord, claims: dict[str, Any]) -> Principal:
             kind=PrincipalKind.PROFESSIONAL,
             professional_id=account.professional_id,
             profession=account.profession,
+            organization_id=account.organization_id,
             organization_name=account.organization_name,
             emergency_regulation=account.emergency_regulation,
             **common,

@@ -43,6 +43,7 @@ def software_client_query(client_id: str) -> Select[Any]:
         SoftwareClient.name,
         SoftwareClient.scopes,
         organization_name_of(SoftwareClient.organization_id).label("organization_name"),
+        SoftwareClient.organization_id,
     ).where(SoftwareClient.client_id == client_id, SoftwareClient.disabled_at.is_(None))
 
 

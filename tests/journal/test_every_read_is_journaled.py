@@ -8,6 +8,7 @@ import pytest
 from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 
 from api.access.models import CareRole
+from api.graphql.ids import encode_id
 from api.graphql.schema import build_schema
 from tests import factories
 from tests.conftest import error_codes
@@ -25,6 +26,8 @@ JOURNALED_AS = {
     "accessPreferences": None,
     "connectedApps": None,
     "representatives": None,
+    "documents": "Document",
+    "document": "Document",
 }
 
 SCHEMA = build_schema()._schema
@@ -70,14 +73,24 @@ def test_every_field_of_patient_says_how_it_is_journaled() -> None:
 
 
 @pytest.mark.parametrize("field", sorted(JOURNALED_AS))
-async def test_a_professional_read_of_each_field_is_journaled(gql, database, token_of, field: str) -> None:
+async def test_a_professional_read_of_each_field_is_journaled(
+    gql, database, token_of, contents, field: str
+) -> None:
     patient = await factories.make_patient(database)
     doctor = await factories.make_professional(database)
     await factories.add_to_care_team(database, patient, doctor, CareRole.MEDECIN_TRAITANT)
-    query = f"query($id: ID!) {{ node(id: $id) {{ ... on Patient {{ {_patient_fields()[field]} }} }} }}"
+    document = await factories.deposit(database, contents, patient)
+    selection = _patient_fields()[field]
+    if field == "document":  # the one field with a required argument
+        selection = f'document(id: "{encode_id("Document", document.id)}") {{ id title }}'
+    query = f"query($id: ID!) {{ node(id: $id) {{ ... on Patient {{ {selection} }} }} }}"
     body = await gql(query, {"id": patient.global_id}, token=await token_of(doctor))
     expected = JOURNALED_AS[field]
     logged = {(e.object_type, e.object_id, e.actor_kind) for e in await entries(database, patient.person_id)}
+    if expected == "Document":
+        assert "errors" not in body, body
+        assert (expected, str(document.id), "PROFESSIONAL") in logged
+        return
     if expected is None:
         assert error_codes(body) == ["FORBIDDEN"]
         return

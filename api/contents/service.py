@@ -1,0 +1,100 @@
+"""Sealing and opening document contents: the only code that touches the store."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from api.contents.crypto import ContentIntegrityError, decrypt, encrypt, new_key, parse_master_key
+from api.contents.models import SpaceKey
+from api.contents.store import ContentStore, LocalContentStore
+from api.db import Database, utcnow
+from api.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    blob_key: str
+    sha256: str
+    size_bytes: int
+
+
+class Contents:
+    def __init__(self, database: Database, store: ContentStore, master_key: bytes) -> None:
+        self._database = database
+        self._store = store
+        self._master_key = master_key
+        self.master_key_id = hashlib.sha256(master_key).hexdigest()[:16]
+
+    async def _data_key(self, patient_id: uuid.UUID) -> bytes:
+        """The space's data key, created (and wrapped) on first use."""
+        async with self._database.read() as connection:
+            wrapped = await connection.scalar(
+                select(SpaceKey.wrapped_key).where(SpaceKey.patient_id == patient_id)
+            )
+        if wrapped is None:
+            candidate = encrypt(self._master_key, new_key(), patient_id.bytes)
+            insert = sqlite_insert if self._database.is_sqlite else pg_insert
+            async with self._database.engine.begin() as connection:
+                await connection.execute(
+                    insert(SpaceKey)
+                    .values(
+                        patient_id=patient_id,
+                        wrapped_key=candidate,
+                        master_key_id=self.master_key_id,
+                        created_at=utcnow(),
+                    )
+                    .on_conflict_do_nothing()
+                )
+                wrapped = await connection.scalar(
+                    select(SpaceKey.wrapped_key).where(SpaceKey.patient_id == patient_id)
+                )
+        return decrypt(self._master_key, wrapped, patient_id.bytes)
+
+    async def seal(self, patient_id: uuid.UUID, plaintext: bytes) -> Sealed:
+        """Encrypt and store; the blob exists before any row points to it."""
+        key = await self._data_key(patient_id)
+        blob_id = os.urandom(32).hex()
+        blob_key = f"{patient_id.hex}/{blob_id}"
+        await self._store.put(blob_key, encrypt(key, plaintext, blob_key.encode()))
+        return Sealed(blob_key, hashlib.sha256(plaintext).hexdigest(), len(plaintext))
+
+    async def open(self, patient_id: uuid.UUID, blob_key: str, sha256: str) -> bytes:
+        """Fetch, decrypt and check against the recorded digest of the plaintext."""
+        key = await self._data_key(patient_id)
+        plaintext = decrypt(key, await self._store.get(blob_key), blob_key.encode())
+        if hashlib.sha256(plaintext).hexdigest() != sha256:
+            raise ContentIntegrityError("content digest mismatch")
+        return plaintext
+
+    async def remove(self, blob_key: str) -> None:
+        await self._store.delete(blob_key)
+
+
+def load_master_key(settings: Settings) -> bytes:
+    """From ESPACE_CONTENT_MASTER_KEY; generated into var/ in development."""
+    if settings.content_master_key is not None:
+        return parse_master_key(settings.content_master_key.get_secret_value())
+    if settings.is_production:
+        raise RuntimeError("ESPACE_CONTENT_MASTER_KEY is required in production.")
+    path = settings.var_dir / "content-master-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(base64.b64encode(new_key()).decode())
+        except FileExistsError:
+            pass
+    return parse_master_key(path.read_text())
+
+
+def contents_for(settings: Settings, database: Database) -> Contents:
+    return Contents(database, LocalContentStore(settings.resolved_content_dir), load_master_key(settings))

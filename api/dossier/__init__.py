@@ -1,0 +1,1 @@
+"""The medical dossier: documents deposited by professionals, feeds and the patient."""

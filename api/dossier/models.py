@@ -1,0 +1,46 @@
+"""The documents of the dossier. Contents live in the content store; a row
+points to its blob, written before the row."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db import Base, UTCDateTime, new_id, utcnow
+
+
+class DocumentStatus(StrEnum):
+    CURRENT = "CURRENT"
+    REPLACED = "REPLACED"
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_patient_deposited", "patient_id", "deposited_at", "id"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id, unique=True)
+    type_code: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    service_date: Mapped[date | None] = mapped_column(Date)
+    deposited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_professional_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    depositor_kind: Mapped[str] = mapped_column(String(16))
+    depositor_account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    client_id: Mapped[str] = mapped_column(String(100))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(200))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    blob_key: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10), default=DocumentStatus.CURRENT)
+    masked_from_professionals: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_from_patient: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_from_representatives: Mapped[bool] = mapped_column(Boolean, default=False)
+    masked_even_in_emergency: Mapped[bool] = mapped_column(Boolean, default=False)

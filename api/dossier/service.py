@@ -1,0 +1,231 @@
+"""The dossier's operations: deposit, list and read documents, under the policy.
+
+Reads by anyone but the patient are journaled, one entry per document. What a
+principal may not see is filtered in SQL (api.access.documents), so it is
+neither returned nor counted; a single document the principal may not see is
+NOT_FOUND, whether it exists or not.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, insert, select
+
+from api.access.documents import visible_documents
+from api.access.notices import wants_document_notices
+from api.access.policy import (
+    Action,
+    DocumentDecision,
+    Relation,
+    SpaceDecision,
+    SpacePart,
+    document_decision,
+    may_deposit_as_feed,
+)
+from api.access.service import Access, SpaceAccess
+from api.contents.service import Contents
+from api.db import utcnow
+from api.directory import queries as directory
+from api.directory.identifiers import is_valid_ins
+from api.dossier import formats
+from api.dossier.document_types import document_types
+from api.dossier.models import Document, DocumentStatus
+from api.dossier.records import DocumentRecord
+from api.errors import BadUserInput, NotFound
+from api.identity.principal import PrincipalKind
+from api.journal import outbox
+from api.journal.records import AccessAction
+from api.text import clean_text
+
+COLUMNS = (
+    Document.patient_id,
+    Document.id,
+    Document.type_code,
+    Document.category,
+    Document.title,
+    Document.service_date,
+    Document.deposited_at,
+    Document.author_professional_id,
+    Document.organization_id,
+    Document.depositor_kind,
+    Document.mime_type,
+    Document.file_name,
+    Document.size_bytes,
+    Document.sha256,
+    Document.status,
+    Document.masked_from_professionals,
+    Document.hidden_from_patient,
+    Document.hidden_from_representatives,
+    Document.masked_even_in_emergency,
+)
+# Upload content types that say nothing about the file.
+GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    content: bytes
+    file_name: str | None
+    declared_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DepositRequest:
+    patient_id: uuid.UUID | None
+    patient_ins: str | None
+    title: str
+    type_code: str
+    service_date: date | None
+    hidden_from_patient: bool
+
+
+async def _deposit_space(access: Access, request: DepositRequest) -> SpaceAccess:
+    principal = access.principal
+    if principal.feed:
+        # A feed names the patient by INS: it may not read, so it cannot know ids.
+        ins = (request.patient_ins or "").strip().upper()
+        if not is_valid_ins(ins):
+            raise BadUserInput("A deposit feed names the patient by a valid INS.", field="patientIns")
+        async with access.database.read() as connection:
+            patient_id = await directory.patient_id_by_ins(connection, ins)
+        facts = await access.facts(patient_id) if patient_id else None
+        if patient_id is None or facts is None or not may_deposit_as_feed(principal, facts):
+            raise NotFound("No open space has this INS.")
+        return SpaceAccess(patient_id, facts, SpaceDecision(True, Relation.CARE_TEAM))
+    if request.patient_id is None:
+        raise BadUserInput("Name the patient: patientId.", field="patientId")
+    return await access.space(request.patient_id, Action.CREATE, SpacePart.DOCUMENTS)
+
+
+def _validate(
+    access: Access, request: DepositRequest, upload: Upload, max_bytes: int
+) -> tuple[str, str, str]:
+    """(category, title, mime type), or BAD_USER_INPUT naming the field."""
+    known = document_types().types.get(request.type_code)
+    if known is None:
+        raise BadUserInput(
+            f"Unknown document type {request.type_code!r} (a LOINC code of the list).", field="typeCode"
+        )
+    title = clean_text(request.title, field="title", min_length=1, max_length=300, what="The title")
+    if request.hidden_from_patient and access.principal.kind is not PrincipalKind.PROFESSIONAL:
+        raise BadUserInput(
+            "Only a professional hides a document from the patient.", field="hiddenFromPatient"
+        )
+    if len(upload.content) > max_bytes:
+        raise BadUserInput(f"The file is larger than {max_bytes} bytes.", field="file")
+    mime_type = formats.detect(upload.content)
+    declared = (upload.declared_type or "").split(";")[0].strip().lower()
+    if (
+        declared not in GENERIC_TYPES
+        and declared != mime_type
+        and not (declared in {"text/xml", "application/xml"} and mime_type == formats.CDA)
+    ):
+        raise BadUserInput(f"The file is {mime_type}, not {declared} as announced.", field="file")
+    return known.category, title, mime_type
+
+
+async def deposit(
+    access: Access, contents: Contents, request: DepositRequest, upload: Upload, *, max_bytes: int
+) -> DocumentRecord:
+    granted = await _deposit_space(access, request)
+    category, title, mime_type = _validate(access, request, upload, max_bytes)
+    principal = access.principal
+    # The blob first: a crash leaves at worst an orphan blob, never a row without content.
+    sealed = await contents.seal(granted.patient_id, upload.content)
+    row = {
+        "patient_id": granted.patient_id,
+        "type_code": request.type_code,
+        "category": category,
+        "title": title,
+        "service_date": request.service_date,
+        "deposited_at": utcnow(),
+        "author_professional_id": principal.professional_id,
+        "organization_id": principal.organization_id,
+        "depositor_kind": "FEED" if principal.feed else principal.kind.value,
+        "depositor_account_id": principal.account_id,
+        "client_id": principal.client_id,
+        "mime_type": mime_type,
+        "file_name": formats.safe_file_name(upload.file_name, mime_type),
+        "size_bytes": sealed.size_bytes,
+        "sha256": sealed.sha256,
+        "blob_key": sealed.blob_key,
+        "status": DocumentStatus.CURRENT.value,
+        "masked_from_professionals": False,
+        "hidden_from_patient": request.hidden_from_patient,
+        "hidden_from_representatives": False,
+        "masked_even_in_emergency": False,
+    }
+    async with access.database.session() as session:
+        connection = await session.connection()
+        inserted = await connection.execute(insert(Document).values(**row).returning(*COLUMNS))
+        record = DocumentRecord(*inserted.one())
+        await access.write_entry(connection, granted, AccessAction.CREATE, "Document", record.id)
+        if await wants_document_notices(connection, granted.patient_id):
+            await outbox.emit(
+                connection,
+                outbox.EventKind.DOCUMENT_DEPOSITED,
+                granted.patient_id,
+                {
+                    "documentId": str(record.id),
+                    "typeCode": record.type_code,
+                    "by": principal.display_name,
+                    # A document hidden from the patient is announced only as "the dossier was updated".
+                    "title": None if record.hidden_from_patient else record.title,
+                },
+            )
+    return record
+
+
+def _visible_query(
+    access: Access, granted: SpaceAccess, *, include_replaced: bool, categories: list[str]
+) -> Select:  # type: ignore[type-arg]
+    query = select(*COLUMNS).where(
+        Document.patient_id == granted.patient_id, visible_documents(access.principal, granted, Document)
+    )
+    if not include_replaced:
+        query = query.where(Document.status == DocumentStatus.CURRENT.value)
+    if categories:
+        query = query.where(Document.category.in_(categories))
+    return query
+
+
+async def documents_page(
+    access: Access,
+    patient_id: uuid.UUID,
+    *,
+    limit: int,
+    before: uuid.UUID | None,
+    include_replaced: bool = False,
+    categories: list[str] | None = None,
+) -> tuple[list[DocumentRecord], int, bool]:
+    """Newest first: the page, how many the principal may see in all, and whether more follow."""
+    granted = await access.space(patient_id, Action.READ, SpacePart.DOCUMENTS)
+    query = _visible_query(access, granted, include_replaced=include_replaced, categories=categories or [])
+    page_query = query.order_by(Document.id.desc()).limit(limit + 1)
+    if before is not None:
+        page_query = page_query.where(Document.id < before)
+    async with access.database.read() as connection:
+        rows = [DocumentRecord(*row) for row in await connection.execute(page_query)]
+        total = int(await connection.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    for record in rows[:limit]:
+        access.read(granted, "Document", record.id)
+    return rows[:limit], total, len(rows) > limit
+
+
+async def read_document(access: Access, document_id: uuid.UUID) -> DocumentRecord:
+    """One document; NOT_FOUND when it does not exist or the principal may not see it."""
+    async with access.database.read() as connection:
+        row = (await connection.execute(select(*COLUMNS).where(Document.id == document_id))).first()
+    if row is None:
+        raise NotFound("No such document.")
+    record = DocumentRecord(*row)
+    facts = await access.facts(record.patient_id)
+    decision = document_decision(access.principal, facts, record.facts, Action.READ, utcnow())
+    if decision is DocumentDecision.INVISIBLE:
+        raise NotFound("No such document.")
+    granted = await access.space(record.patient_id, Action.READ, SpacePart.DOCUMENTS)  # FORBIDDEN outside
+    access.read(granted, "Document", record.id)
+    return record

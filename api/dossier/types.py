@@ -1,0 +1,258 @@
+"""GraphQL of the dossier: documents, their listing and their deposit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+from strawberry import relay
+from strawberry.file_uploads import Upload
+
+from api.directory import service as directory
+from api.directory.types import Organization, PatientFields, Professional
+from api.dossier import service
+from api.dossier.document_types import document_types
+from api.dossier.models import DocumentStatus
+from api.dossier.records import DocumentRecord
+from api.errors import BadUserInput
+from api.graphql.context import Info
+from api.graphql.enums import PrincipalKind
+from api.graphql.ids import decode_id
+from api.graphql.pagination import MAX_CURSOR, PageInfo, decode_cursor, encode_cursor, page_size
+from api.graphql.payloads import UserError
+from api.graphql.permissions import scoped
+from api.identity.scopes import Scope
+
+CURSOR_KIND = "documents"
+
+strawberry.enum(DocumentStatus, description="CURRENT, or REPLACED by a newer version.")
+
+
+@strawberry.enum(description="The kind of document.")
+class DocumentCategory(Enum):
+    REPORT = "REPORT"
+    PRESCRIPTION = "PRESCRIPTION"
+    LAB_RESULT = "LAB_RESULT"
+    IMAGING = "IMAGING"
+    DISCHARGE_LETTER = "DISCHARGE_LETTER"
+    VACCINATION = "VACCINATION"
+    CERTIFICATE = "CERTIFICATE"
+    OTHER = "OTHER"
+
+
+@strawberry.type(description="Who may not see a document.")
+class DocumentVisibility:
+    masked_from_professionals: bool = strawberry.field(description="Masked from professionals (MASQUE_PS).")
+    hidden_from_patient: bool = strawberry.field(description="Hidden from the patient (INVISIBLE_PATIENT).")
+    hidden_from_representatives: bool = strawberry.field(
+        description="Hidden from legal representatives (INVISIBLE_REP_LEGAUX)."
+    )
+
+
+@strawberry.type(description="A document of the dossier.")
+class Document(relay.Node):
+    id: relay.NodeID[str]
+    title: str = strawberry.field(description="Title.")
+    type_code: str = strawberry.field(description="LOINC code of the document type (CI-SIS list).")
+    category: DocumentCategory = strawberry.field(description="Category of the type.")
+    service_date: date | None = strawberry.field(description="Date of the care it describes.")
+    deposited_at: datetime = strawberry.field(description="When it was deposited.")
+    mime_type: str = strawberry.field(description="Format, recognized from the content.")
+    file_name: str = strawberry.field(description="File name, sanitized.")
+    size_bytes: int = strawberry.field(description="Size of the content.")
+    sha256: str = strawberry.field(description="SHA-256 of the content.")
+    status: DocumentStatus = strawberry.field(description="CURRENT or REPLACED.")
+    visibility: DocumentVisibility = strawberry.field(description="Visibility flags.")
+    record: strawberry.Private[DocumentRecord]
+
+    @classmethod
+    def from_record(cls, record: DocumentRecord) -> Document:
+        return cls(
+            id=str(record.id),
+            title=record.title,
+            type_code=record.type_code,
+            category=DocumentCategory(record.category),
+            service_date=record.service_date,
+            deposited_at=record.deposited_at,
+            mime_type=record.mime_type,
+            file_name=record.file_name,
+            size_bytes=record.size_bytes,
+            sha256=record.sha256,
+            status=DocumentStatus(record.status),
+            visibility=DocumentVisibility(
+                masked_from_professionals=record.masked_from_professionals,
+                hidden_from_patient=record.hidden_from_patient,
+                hidden_from_representatives=record.hidden_from_representatives,
+            ),
+            record=record,
+        )
+
+    @strawberry.field(description="Label of the document type, in French.")
+    def type_label(self) -> str:
+        known = document_types().types.get(self.record.type_code)
+        return known.label_fr if known else self.record.type_code
+
+    @strawberry.field(description="Who deposited it: a professional (or their software), the patient...")
+    def deposited_by(self) -> PrincipalKind:
+        kind = self.record.depositor_kind
+        return PrincipalKind.PROFESSIONAL if kind == "FEED" else PrincipalKind(kind)
+
+    @strawberry.field(description="The author, for documents written by a professional.")
+    async def author(self, info: Info) -> Professional | None:
+        if self.record.author_professional_id is None:
+            return None
+        access = info.context.require_access()
+        found = await directory.read_professional(
+            access, info.context.loaders.professional_by_id, self.record.author_professional_id
+        )
+        return Professional.from_record(found) if found else None
+
+    @strawberry.field(description="The organization it comes from.")
+    async def organization(self, info: Info) -> Organization | None:
+        if self.record.organization_id is None:
+            return None
+        access = info.context.require_access()
+        found = await directory.read_organization(
+            access, info.context.loaders.organization_by_id, self.record.organization_id
+        )
+        return Organization.from_record(found) if found else None
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Document | None]:
+        access = info.context.require_access()
+        return [
+            cls.from_record(await service.read_document(access, uuid.UUID(node_id))) for node_id in node_ids
+        ]
+
+
+@strawberry.type(description="A document and its cursor.")
+class DocumentEdge:
+    cursor: str = strawberry.field(description="Opaque cursor of this document.")
+    node: Document = strawberry.field(description="The document.")
+
+
+@strawberry.type(description="A page of documents, newest first.")
+class DocumentConnection:
+    edges: list[DocumentEdge] = strawberry.field(description="The documents of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page stands.")
+    total_count: int = strawberry.field(description="Documents the caller may see, in all.")
+
+
+@strawberry.input(description="Narrow the documents.")
+class DocumentFilter:
+    categories: list[DocumentCategory] | None = strawberry.field(
+        default=None, description="Only these categories."
+    )
+    include_replaced: bool = strawberry.field(default=False, description="Also the versions replaced.")
+
+
+@strawberry.type
+class PatientDossierFields(PatientFields):
+    """The dossier part of `Patient`."""
+
+    @strawberry.field(
+        description="Documents of the dossier the caller may see, newest first; what it may not see is "
+        "neither returned nor counted. Each read by anyone but the patient is journaled.",
+        **scoped(Scope.DOCUMENTS_READ),
+    )
+    async def documents(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: DocumentFilter | None = None,
+    ) -> DocumentConnection | None:
+        limit = page_size(first)
+        position = decode_cursor(CURSOR_KIND, after, maximum=MAX_CURSOR)
+        records, total, more = await service.documents_page(
+            info.context.require_access(),
+            self.record.id,
+            limit=limit,
+            before=uuid.UUID(int=position) if position is not None else None,
+            include_replaced=filter.include_replaced if filter else False,
+            categories=[category.value for category in (filter.categories or [])] if filter else None,
+        )
+        edges = [
+            DocumentEdge(cursor=encode_cursor(CURSOR_KIND, record.id.int), node=Document.from_record(record))
+            for record in records
+        ]
+        return DocumentConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=more,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=total,
+        )
+
+    @strawberry.field(
+        description="One document of this space; NOT_FOUND if the caller may not see it.",
+        **scoped(Scope.DOCUMENTS_READ),
+    )
+    async def document(self, info: Info, id: strawberry.ID) -> Document | None:
+        record = await service.read_document(info.context.require_access(), decode_id(id, "Document")[1])
+        if record.patient_id != self.record.id:
+            return None
+        return Document.from_record(record)
+
+
+@strawberry.input(description="A document to deposit (GraphQL multipart request).")
+class DepositDocumentInput:
+    patient_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The space; deposit feeds name the patient by patientIns instead."
+    )
+    patient_ins: str | None = strawberry.field(
+        default=None, description="For deposit feeds: the patient's INS."
+    )
+    title: str = strawberry.field(description="Title.")
+    type_code: str = strawberry.field(description="LOINC code of the document type.")
+    service_date: date | None = strawberry.field(default=None, description="Date of the care.")
+    file: Upload = strawberry.field(description="The content (multipart upload).")
+    hidden_from_patient: bool = strawberry.field(
+        default=False, description="Professionals: to be announced in person before the patient sees it."
+    )
+
+
+@strawberry.type(description="The document deposited.")
+class DepositDocumentPayload:
+    document: Document | None = strawberry.field(description="The document.")
+    user_errors: list[UserError] = strawberry.field(description="Input the user can correct.")
+
+
+@strawberry.type
+class DossierMutation:
+    @strawberry.mutation(
+        description="Deposit a document: professionals of the care team, deposit feeds (by INS), "
+        "the patient.",
+        **scoped(Scope.DOCUMENTS_WRITE),
+    )
+    async def deposit_document(self, info: Info, input: DepositDocumentInput) -> DepositDocumentPayload:
+        access = info.context.require_access()
+        try:
+            request = service.DepositRequest(
+                patient_id=decode_id(input.patient_id, "Patient")[1] if input.patient_id else None,
+                patient_ins=input.patient_ins,
+                title=input.title,
+                type_code=input.type_code,
+                service_date=input.service_date,
+                hidden_from_patient=input.hidden_from_patient,
+            )
+            content = await input.file.read()
+            upload = service.Upload(content, input.file.filename, input.file.content_type)
+            record = await service.deposit(
+                access,
+                info.context.contents,
+                request,
+                upload,
+                max_bytes=info.context.settings.upload_max_bytes,
+            )
+        except BadUserInput as error:
+            return DepositDocumentPayload(document=None, user_errors=UserError.from_error(error))
+        return DepositDocumentPayload(document=Document.from_record(record), user_errors=[])
