@@ -209,7 +209,9 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from api.app import access_tokens
     from api.catalogue.manifest import load_catalogue
+    from api.contents.service import contents_for
     from api.demo.catalogue import reference_demo_apps
+    from api.demo.dossier import deposit_demo_documents
     from api.demo.personas import load_personas
     from api.demo.software import register_demo_software
     from api.identity.dev_tokens import find_account, mint_development_token
@@ -229,6 +231,8 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Catalogue: {len(referenced)} demo app(s) referenced.")
         for client_id, secret in (await register_demo_software(database)).items():
             print(f"Deposit feed {client_id} (client credentials), new secret: {secret}")
+        added = await deposit_demo_documents(database, contents_for(settings, database))
+        print(f"Dossier: {added} demo document(s) deposited.")
         rows = []
         for persona in personas:
             account = await find_account(database, persona.handle)

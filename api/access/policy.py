@@ -208,6 +208,29 @@ def _document_visible(principal: Principal, relation: Relation, document: Docume
     return profession_matrix().allows(principal.profession, document.category)
 
 
+class VisibilityFlag(StrEnum):
+    MASKED_FROM_PROFESSIONALS = "masked_from_professionals"
+    MASKED_EVEN_IN_EMERGENCY = "masked_even_in_emergency"
+    HIDDEN_FROM_PATIENT = "hidden_from_patient"
+    HIDDEN_FROM_REPRESENTATIVES = "hidden_from_representatives"
+
+
+def may_change_visibility(
+    principal: Principal, relation: Relation, document: DocumentFacts, flag: VisibilityFlag, value: bool
+) -> bool:
+    """Who moves which flag (DOMAIN.md, The dossier). Where it is silent: a legal
+    representative never touches what is hidden from representatives (it would
+    unhide it for themselves), and only the author lifts "hidden from the patient"."""
+    is_author = document.author_professional_id is not None and (
+        document.author_professional_id == principal.professional_id
+    )
+    if flag in (VisibilityFlag.MASKED_FROM_PROFESSIONALS, VisibilityFlag.MASKED_EVEN_IN_EMERGENCY):
+        return relation in (Relation.SELF, Relation.LEGAL_REPRESENTATIVE)
+    if flag is VisibilityFlag.HIDDEN_FROM_PATIENT:
+        return is_author and value is False  # set at deposit; lifted by its author
+    return relation is Relation.SELF or is_author  # hidden from representatives
+
+
 def may_self_declare(principal: Principal, facts: SpaceFacts) -> bool:
     """A professional may declare a care relationship (with the patient's consent)
     unless blocked; the space must be open."""

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, func, insert, select, update
 
 from api.access.documents import visible_documents
 from api.access.notices import wants_document_notices
@@ -22,7 +22,9 @@ from api.access.policy import (
     Relation,
     SpaceDecision,
     SpacePart,
+    VisibilityFlag,
     document_decision,
+    may_change_visibility,
     may_deposit_as_feed,
 )
 from api.access.service import Access, SpaceAccess
@@ -34,7 +36,7 @@ from api.dossier import formats
 from api.dossier.document_types import document_types
 from api.dossier.models import Document, DocumentStatus
 from api.dossier.records import DocumentRecord
-from api.errors import BadUserInput, NotFound
+from api.errors import BadUserInput, Forbidden, NotFound
 from api.identity.principal import PrincipalKind
 from api.journal import outbox
 from api.journal.records import AccessAction
@@ -228,4 +230,38 @@ async def read_document(access: Access, document_id: uuid.UUID) -> DocumentRecor
         raise NotFound("No such document.")
     granted = await access.space(record.patient_id, Action.READ, SpacePart.DOCUMENTS)  # FORBIDDEN outside
     access.read(granted, "Document", record.id)
+    return record
+
+
+async def set_visibility(
+    access: Access, document_id: uuid.UUID, changes: dict[VisibilityFlag, bool]
+) -> DocumentRecord:
+    """Change visibility flags; each change must be the principal's to make."""
+    if not changes:
+        raise BadUserInput("Nothing to change.")
+    async with access.database.read() as connection:
+        row = (await connection.execute(select(*COLUMNS).where(Document.id == document_id))).first()
+    if row is None:
+        raise NotFound("No such document.")
+    record = DocumentRecord(*row)
+    facts = await access.facts(record.patient_id)
+    decision = document_decision(access.principal, facts, record.facts, Action.UPDATE, utcnow())
+    if decision is DocumentDecision.INVISIBLE:
+        raise NotFound("No such document.")
+    if decision is DocumentDecision.FORBIDDEN:
+        raise Forbidden("You may not change this document.")
+    granted = await access.space(record.patient_id, Action.UPDATE, SpacePart.DOCUMENTS)
+    for flag, value in changes.items():
+        if not may_change_visibility(access.principal, granted.relation, record.facts, flag, value):
+            raise Forbidden(f"You may not change {flag.value} on this document.")
+    async with access.database.session() as session:
+        connection = await session.connection()
+        updated = await connection.execute(
+            update(Document)
+            .where(Document.patient_id == record.patient_id, Document.id == record.id)
+            .values({flag.value: value for flag, value in changes.items()})
+            .returning(*COLUMNS)
+        )
+        record = DocumentRecord(*updated.one())
+        await access.write_entry(connection, granted, AccessAction.UPDATE, "Document", record.id)
     return record

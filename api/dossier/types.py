@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
+from api.access.policy import VisibilityFlag
 from api.directory import service as directory
 from api.directory.types import Organization, PatientFields, Professional
 from api.dossier import service
@@ -23,7 +24,7 @@ from api.graphql.enums import PrincipalKind
 from api.graphql.ids import decode_id
 from api.graphql.pagination import MAX_CURSOR, PageInfo, decode_cursor, encode_cursor, page_size
 from api.graphql.payloads import UserError
-from api.graphql.permissions import scoped
+from api.graphql.permissions import first_party_only, scoped
 from api.identity.scopes import Scope
 
 CURSOR_KIND = "documents"
@@ -50,6 +51,7 @@ class DocumentVisibility:
     hidden_from_representatives: bool = strawberry.field(
         description="Hidden from legal representatives (INVISIBLE_REP_LEGAUX)."
     )
+    masked_even_in_emergencies: bool = strawberry.field(description="Masked even under emergency access.")
 
 
 @strawberry.type(description="A document of the dossier.")
@@ -86,6 +88,7 @@ class Document(relay.Node):
                 masked_from_professionals=record.masked_from_professionals,
                 hidden_from_patient=record.hidden_from_patient,
                 hidden_from_representatives=record.hidden_from_representatives,
+                masked_even_in_emergencies=record.masked_even_in_emergency,
             ),
             record=record,
         )
@@ -256,3 +259,52 @@ class DossierMutation:
         except BadUserInput as error:
             return DepositDocumentPayload(document=None, user_errors=UserError.from_error(error))
         return DepositDocumentPayload(document=Document.from_record(record), user_errors=[])
+
+
+@strawberry.input(description="Change who may see a document; omitted flags stay as they are.")
+class SetDocumentVisibilityInput:
+    document_id: strawberry.ID = strawberry.field(description="The document.")
+    masked_from_professionals: bool | None = strawberry.field(
+        default=None,
+        description="The patient: mask it from professionals (author and médecin traitant excepted).",
+    )
+    masked_even_in_emergencies: bool | None = strawberry.field(
+        default=None, description="The patient: keep it masked even under emergency access."
+    )
+    hidden_from_patient: bool | None = strawberry.field(
+        default=None, description="Its author: false releases it to the patient."
+    )
+    hidden_from_representatives: bool | None = strawberry.field(
+        default=None, description="The patient (a minor) or its author: hide it from legal representatives."
+    )
+
+
+@strawberry.type(description="The document a mutation changed.")
+class DocumentPayload:
+    document: Document | None = strawberry.field(description="The document, as it is now.")
+    user_errors: list[UserError] = strawberry.field(description="Input the user can correct.")
+
+
+@strawberry.type
+class DossierVisibilityMutation:
+    @strawberry.mutation(
+        description="Change a document's visibility flags, as DOMAIN.md allows each one.",
+        **first_party_only(Scope.DOCUMENTS_WRITE),
+    )
+    async def set_document_visibility(self, info: Info, input: SetDocumentVisibilityInput) -> DocumentPayload:
+        changes = {
+            flag: value
+            for flag, value in (
+                (VisibilityFlag.MASKED_FROM_PROFESSIONALS, input.masked_from_professionals),
+                (VisibilityFlag.MASKED_EVEN_IN_EMERGENCY, input.masked_even_in_emergencies),
+                (VisibilityFlag.HIDDEN_FROM_PATIENT, input.hidden_from_patient),
+                (VisibilityFlag.HIDDEN_FROM_REPRESENTATIVES, input.hidden_from_representatives),
+            )
+            if value is not None
+        }
+        try:
+            document_id = decode_id(input.document_id, "Document")[1]
+            record = await service.set_visibility(info.context.require_access(), document_id, changes)
+        except BadUserInput as error:
+            return DocumentPayload(document=None, user_errors=UserError.from_error(error))
+        return DocumentPayload(document=Document.from_record(record), user_errors=[])
