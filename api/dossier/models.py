@@ -40,6 +40,8 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     blob_key: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(10), default=DocumentStatus.CURRENT)
+    # The version this one replaces (same space), if any.
+    replaces_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     masked_from_professionals: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_from_patient: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_from_representatives: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -30,6 +30,7 @@ class DocumentRecord:
     hidden_from_patient: bool
     hidden_from_representatives: bool
     masked_even_in_emergency: bool
+    replaces_id: uuid.UUID | None = None
 
     @property
     def facts(self) -> DocumentFacts:

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 
 from api.access.documents import visible_documents
 from api.access.notices import wants_document_notices
@@ -62,6 +62,7 @@ COLUMNS = (
     Document.hidden_from_patient,
     Document.hidden_from_representatives,
     Document.masked_even_in_emergency,
+    Document.replaces_id,
 )
 # Upload content types that say nothing about the file.
 GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
@@ -82,6 +83,7 @@ class DepositRequest:
     type_code: str
     service_date: date | None
     hidden_from_patient: bool
+    replaces_id: uuid.UUID | None = None
 
 
 async def _deposit_space(access: Access, request: DepositRequest) -> SpaceAccess:
@@ -134,6 +136,8 @@ async def deposit(
 ) -> DocumentRecord:
     granted = await _deposit_space(access, request)
     category, title, mime_type = _validate(access, request, upload, max_bytes)
+    if request.replaces_id is not None:
+        await _replaceable(access, granted, request.replaces_id)
     principal = access.principal
     # The blob first: a crash leaves at worst an orphan blob, never a row without content.
     sealed = await contents.seal(granted.patient_id, upload.content)
@@ -159,9 +163,23 @@ async def deposit(
         "hidden_from_patient": request.hidden_from_patient,
         "hidden_from_representatives": False,
         "masked_even_in_emergency": False,
+        "replaces_id": request.replaces_id,
     }
     async with access.database.session() as session:
         connection = await session.connection()
+        if request.replaces_id is not None:
+            # Only a current version is replaced: of two concurrent new versions, one wins.
+            replaced = await connection.execute(
+                update(Document)
+                .where(
+                    Document.patient_id == granted.patient_id,
+                    Document.id == request.replaces_id,
+                    Document.status == DocumentStatus.CURRENT.value,
+                )
+                .values(status=DocumentStatus.REPLACED.value)
+            )
+            if not replaced.rowcount:
+                raise BadUserInput("This document was already replaced.", field="replacesId")
         inserted = await connection.execute(insert(Document).values(**row).returning(*COLUMNS))
         record = DocumentRecord(*inserted.one())
         await access.write_entry(connection, granted, AccessAction.CREATE, "Document", record.id)
@@ -192,6 +210,52 @@ def _visible_query(
     if categories:
         query = query.where(Document.category.in_(categories))
     return query
+
+
+async def _replaceable(access: Access, granted: SpaceAccess, document_id: uuid.UUID) -> None:
+    """A new version replaces a current document of the same space that the
+    depositor may change (its author, or the patient's side)."""
+    async with access.database.read() as connection:
+        row = (await connection.execute(select(*COLUMNS).where(Document.id == document_id))).first()
+    record = DocumentRecord(*row) if row else None
+    if record is None or record.patient_id != granted.patient_id:
+        raise BadUserInput("No document of this space has this id.", field="replacesId")
+    if record.status != DocumentStatus.CURRENT.value:
+        raise BadUserInput("This document was already replaced.", field="replacesId")
+    decision = document_decision(access.principal, granted.facts, record.facts, Action.UPDATE, utcnow())
+    if decision is DocumentDecision.INVISIBLE:
+        raise BadUserInput("No document of this space has this id.", field="replacesId")
+    if decision is not DocumentDecision.ALLOW:
+        raise Forbidden("You may not replace this document.")
+
+
+async def delete_document(access: Access, contents: Contents, document_id: uuid.UUID) -> None:
+    """The patient deletes any document they see; a professional only what they
+    authored. The content leaves the store; the journal keeps the trace."""
+    async with access.database.read() as connection:
+        row = (
+            await connection.execute(select(*COLUMNS, Document.blob_key).where(Document.id == document_id))
+        ).first()
+    if row is None:
+        raise NotFound("No such document.")
+    record, blob_key = DocumentRecord(*row[:-1]), row[-1]
+    facts = await access.facts(record.patient_id)
+    decision = document_decision(access.principal, facts, record.facts, Action.DELETE, utcnow())
+    if decision is DocumentDecision.INVISIBLE:
+        raise NotFound("No such document.")
+    if decision is DocumentDecision.FORBIDDEN:
+        raise Forbidden("You may not delete this document.")
+    granted = await access.space(record.patient_id, Action.DELETE, SpacePart.DOCUMENTS)
+    async with access.database.session() as session:
+        connection = await session.connection()
+        removed = await connection.execute(
+            delete(Document).where(Document.patient_id == record.patient_id, Document.id == record.id)
+        )
+        if not removed.rowcount:
+            raise NotFound("No such document.")
+        await access.write_entry(connection, granted, AccessAction.DELETE, "Document", record.id)
+    # After the commit: a failure here leaves an orphan blob for `store gc`, never a dangling row.
+    await contents.remove(blob_key)
 
 
 async def documents_page(

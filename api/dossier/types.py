@@ -18,7 +18,7 @@ from api.dossier import service
 from api.dossier.document_types import document_types
 from api.dossier.models import DocumentStatus
 from api.dossier.records import DocumentRecord
-from api.errors import BadUserInput
+from api.errors import BadUserInput, NotFound
 from api.graphql.context import Info
 from api.graphql.enums import PrincipalKind
 from api.graphql.ids import decode_id
@@ -102,6 +102,16 @@ class Document(relay.Node):
     def deposited_by(self) -> PrincipalKind:
         kind = self.record.depositor_kind
         return PrincipalKind.PROFESSIONAL if kind == "FEED" else PrincipalKind(kind)
+
+    @strawberry.field(description="The version this one replaces, if the caller may see it.")
+    async def replaces(self, info: Info) -> Document | None:
+        if self.record.replaces_id is None:
+            return None
+        try:
+            record = await service.read_document(info.context.require_access(), self.record.replaces_id)
+        except NotFound:
+            return None
+        return Document.from_record(record)
 
     @strawberry.field(description="The author, for documents written by a professional.")
     async def author(self, info: Info) -> Professional | None:
@@ -221,6 +231,18 @@ class DepositDocumentInput:
     hidden_from_patient: bool = strawberry.field(
         default=False, description="Professionals: to be announced in person before the patient sees it."
     )
+    replaces_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A new version of this document, which becomes REPLACED."
+    )
+
+
+def _replaces(value: strawberry.ID | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return decode_id(value, "Document")[1]
+    except BadUserInput as error:
+        raise BadUserInput(error.message, field="replacesId") from error
 
 
 @strawberry.type(description="The document deposited.")
@@ -246,6 +268,7 @@ class DossierMutation:
                 type_code=input.type_code,
                 service_date=input.service_date,
                 hidden_from_patient=input.hidden_from_patient,
+                replaces_id=_replaces(input.replaces_id),
             )
             content = await input.file.read()
             upload = service.Upload(content, input.file.filename, input.file.content_type)
@@ -308,3 +331,25 @@ class DossierVisibilityMutation:
         except BadUserInput as error:
             return DocumentPayload(document=None, user_errors=UserError.from_error(error))
         return DocumentPayload(document=Document.from_record(record), user_errors=[])
+
+
+@strawberry.type(description="What a deletion removed.")
+class DeletePayload:
+    deleted_id: strawberry.ID | None = strawberry.field(description="The id of what was deleted.")
+    user_errors: list[UserError] = strawberry.field(description="Input the user can correct.")
+
+
+@strawberry.type
+class DossierDeletionMutation:
+    @strawberry.mutation(
+        description="Delete a document: the patient any document they see, a professional only what they "
+        "authored. Its content leaves the store; the journal keeps the trace.",
+        **first_party_only(Scope.DOCUMENTS_WRITE),
+    )
+    async def delete_document(self, info: Info, id: strawberry.ID) -> DeletePayload:
+        try:
+            document_id = decode_id(id, "Document")[1]
+            await service.delete_document(info.context.require_access(), info.context.contents, document_id)
+        except BadUserInput as error:
+            return DeletePayload(deleted_id=None, user_errors=UserError.from_error(error))
+        return DeletePayload(deleted_id=id, user_errors=[])

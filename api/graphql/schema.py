@@ -12,7 +12,7 @@ from strawberry.types import ExecutionContext
 from api.access.types import AccessMutation
 from api.catalogue.types import CatalogueApp, CatalogueMutation, CatalogueQuery
 from api.directory.types import DirectoryQuery, Organization, Professional
-from api.dossier.types import Document, DossierMutation, DossierVisibilityMutation
+from api.dossier.types import Document, DossierDeletionMutation, DossierMutation, DossierVisibilityMutation
 from api.graphql.errors import ErrorPresentation
 from api.graphql.limits import QueryLimits
 from api.graphql.node import NodeQuery
@@ -29,7 +29,14 @@ class Query(IdentityQuery, DirectoryQuery, CatalogueQuery, NodeQuery):
 
 
 @strawberry.type(description="The operations that change something.")
-class Mutation(AccessMutation, DossierMutation, DossierVisibilityMutation, CatalogueMutation, OAuthMutation):
+class Mutation(
+    AccessMutation,
+    DossierMutation,
+    DossierVisibilityMutation,
+    DossierDeletionMutation,
+    CatalogueMutation,
+    OAuthMutation,
+):
     pass
 
 

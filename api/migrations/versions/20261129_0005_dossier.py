@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("blob_key", sa.String(100), nullable=False),
         sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("replaces_id", sa.Uuid(), nullable=True),
         sa.Column("masked_from_professionals", sa.Boolean(), nullable=False),
         sa.Column("hidden_from_patient", sa.Boolean(), nullable=False),
         sa.Column("hidden_from_representatives", sa.Boolean(), nullable=False),
