@@ -46,3 +46,16 @@ class Document(Base):
     hidden_from_patient: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_from_representatives: Mapped[bool] = mapped_column(Boolean, default=False)
     masked_even_in_emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DepositIdempotencyKey(Base):
+    """A deposit's idempotency key: the same key from the same principal answers
+    with the same document (pruned after 24 hours)."""
+
+    __tablename__ = "deposit_idempotency_keys"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    document_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

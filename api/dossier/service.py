@@ -8,9 +8,10 @@ NOT_FOUND, whether it exists or not.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Select, delete, func, insert, select, update
 
@@ -34,7 +35,7 @@ from api.directory import queries as directory
 from api.directory.identifiers import is_valid_ins
 from api.dossier import formats
 from api.dossier.document_types import document_types
-from api.dossier.models import Document, DocumentStatus
+from api.dossier.models import DepositIdempotencyKey, Document, DocumentStatus
 from api.dossier.records import DocumentRecord
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.identity.principal import PrincipalKind
@@ -64,6 +65,8 @@ COLUMNS = (
     Document.masked_even_in_emergency,
     Document.replaces_id,
 )
+# How long a deposit's idempotency key is remembered (then pruned).
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # Upload content types that say nothing about the file.
 GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
 
@@ -84,6 +87,21 @@ class DepositRequest:
     service_date: date | None
     hidden_from_patient: bool
     replaces_id: uuid.UUID | None = None
+    idempotency_key: str | None = None
+
+    def fingerprint(self, content_sha256: str) -> str:
+        """What makes two deposits the same request."""
+        parts = [
+            self.patient_id,
+            self.patient_ins,
+            self.title,
+            self.type_code,
+            self.service_date,
+            self.hidden_from_patient,
+            self.replaces_id,
+            content_sha256,
+        ]
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 async def _deposit_space(access: Access, request: DepositRequest) -> SpaceAccess:
@@ -114,6 +132,10 @@ def _validate(
             f"Unknown document type {request.type_code!r} (a LOINC code of the list).", field="typeCode"
         )
     title = clean_text(request.title, field="title", min_length=1, max_length=300, what="The title")
+    if request.idempotency_key is not None:
+        clean_text(
+            request.idempotency_key, field="idempotencyKey", min_length=1, max_length=100, what="The key"
+        )
     if request.hidden_from_patient and access.principal.kind is not PrincipalKind.PROFESSIONAL:
         raise BadUserInput(
             "Only a professional hides a document from the patient.", field="hiddenFromPatient"
@@ -136,6 +158,11 @@ async def deposit(
 ) -> DocumentRecord:
     granted = await _deposit_space(access, request)
     category, title, mime_type = _validate(access, request, upload, max_bytes)
+    fingerprint = request.fingerprint(hashlib.sha256(upload.content).hexdigest())
+    if request.idempotency_key is not None:
+        replayed = await _replay(access, request.idempotency_key, fingerprint)
+        if replayed is not None:
+            return replayed
     if request.replaces_id is not None:
         await _replaceable(access, granted, request.replaces_id)
     principal = access.principal
@@ -182,6 +209,17 @@ async def deposit(
                 raise BadUserInput("This document was already replaced.", field="replacesId")
         inserted = await connection.execute(insert(Document).values(**row).returning(*COLUMNS))
         record = DocumentRecord(*inserted.one())
+        if request.idempotency_key is not None:
+            # In the deposit's transaction: a concurrent twin fails here (CONFLICT) and creates nothing.
+            await connection.execute(
+                insert(DepositIdempotencyKey).values(
+                    account_id=principal.account_id,
+                    key=request.idempotency_key,
+                    request_sha256=fingerprint,
+                    document_id=record.id,
+                    created_at=utcnow(),
+                )
+            )
         await access.write_entry(connection, granted, AccessAction.CREATE, "Document", record.id)
         if await wants_document_notices(connection, granted.patient_id):
             await outbox.emit(
@@ -210,6 +248,30 @@ def _visible_query(
     if categories:
         query = query.where(Document.category.in_(categories))
     return query
+
+
+async def _replay(access: Access, key: str, fingerprint: str) -> DocumentRecord | None:
+    """The document a key already produced, or None; the same key for another
+    request is an error (a client bug, never silently merged)."""
+    async with access.database.read() as connection:
+        found = (
+            await connection.execute(
+                select(DepositIdempotencyKey.request_sha256, DepositIdempotencyKey.document_id).where(
+                    DepositIdempotencyKey.account_id == access.principal.account_id,
+                    DepositIdempotencyKey.key == key,
+                    DepositIdempotencyKey.created_at > utcnow() - IDEMPOTENCY_WINDOW,
+                )
+            )
+        ).first()
+    if found is None:
+        return None
+    if found.request_sha256 != fingerprint:
+        raise BadUserInput("This idempotency key was used for another deposit.", field="idempotencyKey")
+    async with access.database.read() as connection:
+        row = (await connection.execute(select(*COLUMNS).where(Document.id == found.document_id))).first()
+    if row is None:
+        raise NotFound("The document of this idempotency key was deleted since.")
+    return DocumentRecord(*row)
 
 
 async def _replaceable(access: Access, granted: SpaceAccess, document_id: uuid.UUID) -> None:

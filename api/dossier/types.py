@@ -234,6 +234,9 @@ class DepositDocumentInput:
     replaces_id: strawberry.ID | None = strawberry.field(
         default=None, description="A new version of this document, which becomes REPLACED."
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Same key twice from the same principal: one document, same answer."
+    )
 
 
 def _replaces(value: strawberry.ID | None) -> uuid.UUID | None:
@@ -269,6 +272,7 @@ class DossierMutation:
                 service_date=input.service_date,
                 hidden_from_patient=input.hidden_from_patient,
                 replaces_id=_replaces(input.replaces_id),
+                idempotency_key=input.idempotency_key,
             )
             content = await input.file.read()
             upload = service.Upload(content, input.file.filename, input.file.content_type)

@@ -58,8 +58,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("id", name="uq_documents_id"),
     )
     op.create_index("ix_documents_patient_deposited", "documents", ["patient_id", "deposited_at", "id"])
+    op.create_table(
+        "deposit_idempotency_keys",
+        sa.Column("account_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(100), nullable=False),
+        sa.Column("request_sha256", sa.String(64), nullable=False),
+        sa.Column("document_id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("account_id", "key", name="pk_deposit_idempotency_keys"),
+    )
+    op.create_index("ix_deposit_idempotency_keys_created_at", "deposit_idempotency_keys", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("deposit_idempotency_keys")
     op.drop_table("documents")
     op.drop_table("space_keys")
