@@ -17,6 +17,8 @@ from starlette.routing import Route
 from api import __version__
 from api.contents.service import contents_for
 from api.db import Database
+from api.dossier.download import download
+from api.dossier.links import ContentLinks
 from api.graphql.schema import build_schema
 from api.graphql.view import GraphQLView
 from api.identity.keys import load_signing_key
@@ -45,8 +47,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     key = load_signing_key(settings)
     tokens = access_tokens(settings, key)
     contents = contents_for(settings, database)
+    content_links = ContentLinks(key, base_url=settings.token_issuer)
     view = GraphQLView(
-        build_schema(settings), settings=settings, database=database, tokens=tokens, contents=contents
+        build_schema(settings),
+        settings=settings,
+        database=database,
+        tokens=tokens,
+        contents=contents,
+        content_links=content_links,
     )
     oauth = OAuthServer(settings, database, tokens, Sessions(key, secure=settings.is_production))
 
@@ -81,6 +89,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         *OAUTH_ROUTES,
+        Route("/documents/{document_id}/content", download, methods=["GET"]),
     ]
     if not settings.is_production:
         routes.append(Route("/", home, methods=["GET"]))
@@ -98,6 +107,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.oauth = oauth
+    app.state.contents = contents
+    app.state.content_links = content_links
     return app
 
 

@@ -320,6 +320,27 @@ async def delete_document(access: Access, contents: Contents, document_id: uuid.
     await contents.remove(blob_key)
 
 
+async def download(
+    access: Access, contents: Contents, document_id: uuid.UUID
+) -> tuple[DocumentRecord, bytes]:
+    """The content of a document the principal may download, journaled as DOWNLOAD."""
+    async with access.database.read() as connection:
+        row = (
+            await connection.execute(select(*COLUMNS, Document.blob_key).where(Document.id == document_id))
+        ).first()
+    if row is None:
+        raise NotFound("No such document.")
+    record, blob_key = DocumentRecord(*row[:-1]), row[-1]
+    facts = await access.facts(record.patient_id)
+    decision = document_decision(access.principal, facts, record.facts, Action.DOWNLOAD, utcnow())
+    if decision is DocumentDecision.INVISIBLE:
+        raise NotFound("No such document.")
+    granted = await access.space(record.patient_id, Action.DOWNLOAD, SpacePart.DOCUMENTS)
+    content = await contents.open(record.patient_id, blob_key, record.sha256)
+    access.read(granted, "Document", record.id, download=True)
+    return record, content
+
+
 async def documents_page(
     access: Access,
     patient_id: uuid.UUID,

@@ -103,6 +103,13 @@ class Document(relay.Node):
         kind = self.record.depositor_kind
         return PrincipalKind.PROFESSIONAL if kind == "FEED" else PrincipalKind(kind)
 
+    @strawberry.field(
+        description="A short-lived signed link to the content; the policy is asked again and the "
+        "download journaled when it is fetched."
+    )
+    def content_url(self, info: Info) -> str:
+        return info.context.content_links.url(info.context.require_principal(), self.record.id)
+
     @strawberry.field(description="The version this one replaces, if the caller may see it.")
     async def replaces(self, info: Info) -> Document | None:
         if self.record.replaces_id is None:

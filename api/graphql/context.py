@@ -12,6 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 from api.access.service import Access
 from api.contents.service import Contents
 from api.db import Database
+from api.dossier.links import ContentLinks
 from api.errors import Unauthenticated
 from api.graphql.loaders import Loaders
 from api.identity.principal import Principal
@@ -26,6 +27,7 @@ class Context:
     database: Database
     loaders: Loaders
     contents: Contents
+    content_links: ContentLinks
     request_id: str
     access: Access | None = None
     # Set by the error extension when the operation was refused before any

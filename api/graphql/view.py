@@ -23,6 +23,7 @@ from strawberry.types import ExecutionResult
 from api.access.service import Access
 from api.contents.service import Contents
 from api.db import Database
+from api.dossier.links import ContentLinks
 from api.errors import ErrorCode, Unauthenticated
 from api.graphql.context import Context
 from api.graphql.errors import error_body
@@ -36,7 +37,14 @@ logger = logging.getLogger("api.graphql")
 
 class GraphQLView(GraphQL[Context, None]):
     def __init__(
-        self, schema: Any, *, settings: Settings, database: Database, tokens: AccessTokens, contents: Contents
+        self,
+        schema: Any,
+        *,
+        settings: Settings,
+        database: Database,
+        tokens: AccessTokens,
+        contents: Contents,
+        content_links: ContentLinks,
     ) -> None:
         super().__init__(
             schema,
@@ -50,6 +58,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.database = database
         self.tokens = tokens
         self.contents = contents
+        self.content_links = content_links
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,6 +99,7 @@ class GraphQLView(GraphQL[Context, None]):
             database=self.database,
             loaders=Loaders.create(self.database),
             contents=self.contents,
+            content_links=self.content_links,
             request_id=request.scope.get("state", {}).get("request_id", ""),
             access=access,
         )

@@ -42,6 +42,8 @@ class Principal:
     app_name: str | None = None
     # Professional software acting without a person (a laboratory's deposit feed).
     feed: bool = False
+    # For catalogue apps: the patient's consent the token comes from.
+    grant_id: uuid.UUID | None = None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

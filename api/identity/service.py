@@ -43,7 +43,12 @@ async def authenticate(database: Database, tokens: AccessTokens, token: str) -> 
 
     One statement: the account, the person behind it and the revocation check.
     """
-    claims = tokens.verify(token)
+    return await principal_from_claims(database, tokens.verify(token))
+
+
+async def principal_from_claims(database: Database, claims: dict[str, Any]) -> Principal:
+    """The principal of verified claims, checked against the database now: the
+    account, revocation, the app's grant and status (also for signed links)."""
     if claims.get(SOFTWARE_CLAIM) is True:
         return await _software_principal(database, claims)
     try:
@@ -92,6 +97,25 @@ async def _software_principal(database: Database, claims: dict[str, Any]) -> Pri
     )
 
 
+def claims_of(principal: Principal) -> dict[str, Any]:
+    """The claims that rebuild this principal with `principal_from_claims` (for a
+    signed link that must be re-checked when it is used)."""
+    claims: dict[str, Any] = {
+        "sub": principal.client_id if principal.feed else str(principal.account_id),
+        "client_id": principal.client_id,
+        "scope": " ".join(sorted(principal.scopes)),
+        "jti": principal.token_id,
+    }
+    if principal.feed:
+        claims[SOFTWARE_CLAIM] = True
+    if principal.acting_for is not None and principal.acting_for != principal.patient_id:
+        claims[ACTING_FOR_CLAIM] = str(principal.acting_for)
+    if principal.grant_id is not None:
+        claims[GRANT_ID_CLAIM] = str(principal.grant_id)
+        claims[ACTING_FOR_CLAIM] = str(principal.acting_for)
+    return claims
+
+
 def _grant_id(claims: dict[str, Any]) -> uuid.UUID | None:
     value = claims.get(GRANT_ID_CLAIM)
     if value is None:
@@ -132,6 +156,7 @@ def _app_principal(account: AccountRecord, claims: dict[str, Any], row: Any) -> 
         patient_id=account.patient_id,
         acting_for=acting_for,
         app_name=row.app_name,
+        grant_id=_grant_id(claims),
     )
 
 

@@ -113,7 +113,7 @@ async def test_the_patient_adds_a_document_and_formats_come_from_the_content(cli
         ({"hiddenFromPatient": True}, PDF, "application/pdf", "hiddenFromPatient"),
     ],
 )
-async def test_bad_deposits_are_user_errors_and_leave_nothing(  # noqa: PLR0917 - parametrized
+async def test_bad_deposits_are_user_errors_and_leave_nothing(
     client, database, token_of, team, variables, content, content_type, field
 ) -> None:
     patient, _ = team

@@ -71,7 +71,7 @@ async def test_masking_hides_a_document_from_the_pharmacist_only(gql, token_of, 
         ("nadia", {"maskedEvenInEmergencies": True}, None),
     ],
 )
-async def test_who_moves_which_flag(gql, token_of, story, who, change, expected) -> None:  # noqa: PLR0917
+async def test_who_moves_which_flag(gql, token_of, story, who, change, expected) -> None:
     nadia, gp, dietitian, pharmacist, plan = story
     person = {"nadia": nadia, "gp": gp, "dietitian": dietitian, "pharmacist": pharmacist}[who]
     body = await gql(

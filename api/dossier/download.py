@@ -1,0 +1,61 @@
+"""GET /documents/{id}/content: the bytes of a document, through a signed link.
+
+The policy is asked again at fetch time and the download is journaled before
+any byte leaves; the answer is never cached.
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from api.access.service import Access
+from api.contents.crypto import ContentIntegrityError
+from api.dossier import service
+from api.errors import ErrorCode, EspaceError, Unauthenticated
+from api.graphql.errors import error_body
+from api.identity.service import principal_from_claims
+
+STATUS = {
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.BAD_USER_INPUT: 400,
+}
+
+
+async def download(request: Request) -> Response:
+    state = request.app.state
+    try:
+        document_id = uuid.UUID(request.path_params["document_id"])
+    except ValueError:
+        return JSONResponse(error_body("No such document.", ErrorCode.NOT_FOUND), status_code=404)
+    try:
+        link = request.query_params.get("link")
+        if not link:
+            raise Unauthenticated("A signed link is required.")
+        claims = state.content_links.verify(link, document_id)
+        principal = await principal_from_claims(state.database, claims)
+        access = Access(principal, state.database)
+        record, content = await service.download(access, state.contents, document_id)
+        await access.flush()  # the journal first: no entry, no bytes
+    except EspaceError as error:
+        return JSONResponse(error_body(error.message, error.code), status_code=STATUS.get(error.code, 400))
+    except ContentIntegrityError:
+        return JSONResponse(
+            error_body("The content failed its integrity check.", ErrorCode.SERVICE_UNAVAILABLE),
+            status_code=503,
+        )
+    return Response(
+        content,
+        media_type=record.mime_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(record.file_name)}",
+            "ETag": f'"{record.sha256}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

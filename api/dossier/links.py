@@ -1,0 +1,58 @@
+"""Short-lived signed links to document contents.
+
+A link names the document and the principal that asked for it (the claims
+that rebuild it); whoever holds it is checked again when it is used: a block,
+a masking, a revocation or a disconnection since the link was made wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from typing import Any
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, OctKey
+
+from api.errors import Unauthenticated
+from api.identity.principal import Principal
+from api.identity.service import claims_of
+
+LINK_SECONDS = 300
+LINK_TYPE = "content-link"
+
+
+class ContentLinks:
+    def __init__(self, signing_key: ECKey, *, base_url: str) -> None:
+        material = hashlib.sha256(b"espace content links v1" + signing_key.as_pem(private=True)).digest()
+        self._key = OctKey.import_key(material)
+        self._base_url = base_url.rstrip("/")
+
+    def url(self, principal: Principal, document_id: uuid.UUID) -> str:
+        now = int(time.time())
+        claims = {
+            "principal": claims_of(principal),
+            "doc": str(document_id),
+            "iat": now,
+            "exp": now + LINK_SECONDS,
+            "typ": LINK_TYPE,
+        }
+        token = jwt.encode({"alg": "HS256"}, claims, self._key, algorithms=["HS256"])
+        return f"{self._base_url}/documents/{document_id}/content?link={token}"
+
+    def verify(self, token: str, document_id: uuid.UUID) -> dict[str, Any]:
+        """The claims of the principal behind a valid, unexpired link to this document."""
+        try:
+            claims = jwt.decode(token, self._key, algorithms=["HS256"]).claims
+        except (JoseError, ValueError, TypeError) as error:
+            raise Unauthenticated("Invalid link.") from error
+        if claims.get("typ") != LINK_TYPE or claims.get("doc") != str(document_id):
+            raise Unauthenticated("Invalid link.")
+        if not isinstance(claims.get("exp"), int) or claims["exp"] < time.time():
+            raise Unauthenticated("This link has expired; ask for the document again.")
+        principal = claims.get("principal")
+        if not isinstance(principal, dict):
+            raise Unauthenticated("Invalid link.")
+        return principal
