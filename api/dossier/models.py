@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Uuid
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, new_id, utcnow
@@ -20,7 +22,10 @@ class DocumentStatus(StrEnum):
 
 class Document(Base):
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_patient_deposited", "patient_id", "deposited_at", "id"),)
+    __table_args__ = (
+        Index("ix_documents_patient_deposited", "patient_id", "deposited_at", "id"),
+        Index("ix_documents_search_vector", "search_vector", postgresql_using="gin"),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id, unique=True)
@@ -42,6 +47,9 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(10), default=DocumentStatus.CURRENT)
     # The version this one replaces (same space), if any.
     replaces_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # PostgreSQL: the French full-text vector (unaccented, stemmed). SQLite keeps
+    # its words in the documents_fts FTS5 table instead, and this stays empty.
+    search_vector: Mapped[Any] = mapped_column(TSVECTOR().with_variant(Text(), "sqlite"), nullable=True)
     masked_from_professionals: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_from_patient: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_from_representatives: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -33,7 +33,7 @@ from api.contents.service import Contents
 from api.db import utcnow
 from api.directory import queries as directory
 from api.directory.identifiers import is_valid_ins
-from api.dossier import formats
+from api.dossier import formats, search, text
 from api.dossier.document_types import document_types
 from api.dossier.models import DepositIdempotencyKey, Document, DocumentStatus
 from api.dossier.records import DocumentRecord
@@ -192,6 +192,23 @@ async def deposit(
         "masked_even_in_emergency": False,
         "replaces_id": request.replaces_id,
     }
+    # Searchable words: title, type, author, organization and the document's own text.
+    known = document_types().types[request.type_code]
+    author = (
+        principal.display_name if principal.kind is PrincipalKind.PROFESSIONAL and not principal.feed else ""
+    )
+    body = " ".join(
+        part
+        for part in (
+            title,
+            known.label_fr,
+            author,
+            principal.organization_name or "",
+            text.extract(upload.content, mime_type),
+        )
+        if part
+    )
+    row["search_vector"] = search.vector_value(access.database.engine.dialect.name, body)
     async with access.database.session() as session:
         connection = await session.connection()
         if request.replaces_id is not None:
@@ -209,6 +226,7 @@ async def deposit(
                 raise BadUserInput("This document was already replaced.", field="replacesId")
         inserted = await connection.execute(insert(Document).values(**row).returning(*COLUMNS))
         record = DocumentRecord(*inserted.one())
+        await search.index_sqlite(connection, record.id, body)
         if request.idempotency_key is not None:
             # In the deposit's transaction: a concurrent twin fails here (CONFLICT) and creates nothing.
             await connection.execute(
@@ -238,11 +256,16 @@ async def deposit(
 
 
 def _visible_query(
-    access: Access, granted: SpaceAccess, *, include_replaced: bool, categories: list[str]
+    access: Access, granted: SpaceAccess, *, include_replaced: bool, categories: list[str], words: str | None
 ) -> Select:  # type: ignore[type-arg]
     query = select(*COLUMNS).where(
         Document.patient_id == granted.patient_id, visible_documents(access.principal, granted, Document)
     )
+    if words:
+        matching = search.matches(access.database.engine.dialect.name, words)
+        if matching is None:
+            raise BadUserInput("Search with at least one word.", field="search")
+        query = query.where(matching)
     if not include_replaced:
         query = query.where(Document.status == DocumentStatus.CURRENT.value)
     if categories:
@@ -315,6 +338,7 @@ async def delete_document(access: Access, contents: Contents, document_id: uuid.
         )
         if not removed.rowcount:
             raise NotFound("No such document.")
+        await search.unindex_sqlite(connection, record.id)
         await access.write_entry(connection, granted, AccessAction.DELETE, "Document", record.id)
     # After the commit: a failure here leaves an orphan blob for `store gc`, never a dangling row.
     await contents.remove(blob_key)
@@ -349,10 +373,16 @@ async def documents_page(
     before: uuid.UUID | None,
     include_replaced: bool = False,
     categories: list[str] | None = None,
+    words: str | None = None,
 ) -> tuple[list[DocumentRecord], int, bool]:
-    """Newest first: the page, how many the principal may see in all, and whether more follow."""
+    """Newest first: the page, how many the principal may see in all, and whether more follow.
+    With `words`, only documents matching all of them (what a search returns is journaled too)."""
     granted = await access.space(patient_id, Action.READ, SpacePart.DOCUMENTS)
-    query = _visible_query(access, granted, include_replaced=include_replaced, categories=categories or [])
+    if words is not None:
+        words = clean_text(words, field="search", min_length=1, max_length=200, what="The search")
+    query = _visible_query(
+        access, granted, include_replaced=include_replaced, categories=categories or [], words=words
+    )
     page_query = query.order_by(Document.id.desc()).limit(limit + 1)
     if before is not None:
         page_query = page_query.where(Document.id < before)

@@ -186,6 +186,7 @@ class PatientDossierFields(PatientFields):
         first: int | None = None,
         after: str | None = None,
         filter: DocumentFilter | None = None,
+        search: str | None = None,
     ) -> DocumentConnection | None:
         limit = page_size(first)
         position = decode_cursor(CURSOR_KIND, after, maximum=MAX_CURSOR)
@@ -196,6 +197,7 @@ class PatientDossierFields(PatientFields):
             before=uuid.UUID(int=position) if position is not None else None,
             include_replaced=filter.include_replaced if filter else False,
             categories=[category.value for category in (filter.categories or [])] if filter else None,
+            words=search,
         )
         edges = [
             DocumentEdge(cursor=encode_cursor(CURSOR_KIND, record.id.int), node=Document.from_record(record))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from api.db import UTCDateTime
 
@@ -49,6 +50,7 @@ def upgrade() -> None:
         sa.Column("blob_key", sa.String(100), nullable=False),
         sa.Column("status", sa.String(10), nullable=False),
         sa.Column("replaces_id", sa.Uuid(), nullable=True),
+        sa.Column("search_vector", TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True),
         sa.Column("masked_from_professionals", sa.Boolean(), nullable=False),
         sa.Column("hidden_from_patient", sa.Boolean(), nullable=False),
         sa.Column("hidden_from_representatives", sa.Boolean(), nullable=False),
@@ -58,6 +60,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("id", name="uq_documents_id"),
     )
     op.create_index("ix_documents_patient_deposited", "documents", ["patient_id", "deposited_at", "id"])
+    op.create_index("ix_documents_search_vector", "documents", ["search_vector"], postgresql_using="gin")
+    if op.get_bind().dialect.name == "postgresql":
+        # Accent folding for French search ("hemoglobine" finds "hémoglobine").
+        op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+    else:
+        # SQLite: an FTS5 index folding accents (no French stemming there).
+        op.execute(
+            "CREATE VIRTUAL TABLE documents_fts USING fts5("
+            "document_id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2')"
+        )
     op.create_table(
         "deposit_idempotency_keys",
         sa.Column("account_id", sa.Uuid(), nullable=False),
@@ -71,6 +83,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE documents_fts")
     op.drop_table("deposit_idempotency_keys")
     op.drop_table("documents")
     op.drop_table("space_keys")
