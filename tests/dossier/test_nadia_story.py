@@ -73,7 +73,8 @@ async def test_nadias_story(client, gql, database, token_of, settings) -> None:
     plan = titles["Plan alimentaire"]
     masked = await gql(
         """mutation($id: ID!) {
-          setDocumentVisibility(input: {documentId: $id, maskedFromProfessionals: true}) { userErrors { message } } }""",
+          setDocumentVisibility(input: {documentId: $id, maskedFromProfessionals: true}) {
+            userErrors { message } } }""",
         {"id": plan},
         token=nadia_token,
     )
