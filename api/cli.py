@@ -142,6 +142,20 @@ def _parser() -> argparse.ArgumentParser:
     sync.set_defaults(run=_catalogue_sync)
     catalogue.set_defaults(run=lambda settings, args: catalogue.print_help() or EXIT_USAGE)
 
+    dossier = commands.add_parser(
+        "dossier", help="scheduled work on the dossier", description="Dossier jobs."
+    )
+    dossier_commands = dossier.add_subparsers(title="dossier commands", metavar="SUBCOMMAND")
+    release = dossier_commands.add_parser(
+        "release",
+        help="tell patients of documents hidden from them (2 weeks) and release them (1 month)",
+        description="Run it regularly (e.g. hourly): documents hidden from their patient are announced as "
+        "'your dossier was updated' after ESPACE_HIDDEN_NOTICE_AFTER and released after "
+        "ESPACE_HIDDEN_RELEASE_AFTER.",
+    )
+    release.set_defaults(run=_dossier_release)
+    dossier.set_defaults(run=lambda settings, args: dossier.print_help() or EXIT_USAGE)
+
     keys = commands.add_parser(
         "keys", help="secrets for production", description="Generate production secrets."
     )
@@ -352,6 +366,20 @@ def _catalogue_sync(settings: Settings, args: argparse.Namespace) -> int:
     )
     for client_id, scopes in report.scopes_to_review.items():
         print(f"  {client_id}: new scopes back to review: {' '.join(scopes)}")
+    return 0
+
+
+def _dossier_release(settings: Settings, args: argparse.Namespace) -> int:
+    from api.dossier.maintenance import release_hidden_documents
+
+    async def run(database: Database) -> tuple[int, int]:
+        report = await release_hidden_documents(
+            database, notice_after=settings.hidden_notice_after, release_after=settings.hidden_release_after
+        )
+        return report.notified, report.released
+
+    notified, released = _on_database(settings, run)
+    print(f"Dossier: {notified} patient notice(s) queued, {released} document(s) released.")
     return 0
 
 

@@ -54,6 +54,13 @@ class Settings(BaseSettings):
         description="Base64 of 32 random bytes wrapping each space's data key; required in production, "
         "generated into var_dir in development.",
     )
+    hidden_notice_after: timedelta = Field(
+        default=timedelta(days=14),
+        description="A document hidden from its patient: the patient is told the dossier changed after this.",
+    )
+    hidden_release_after: timedelta = Field(
+        default=timedelta(days=30), description="A document hidden from its patient is released after this."
+    )
     upload_max_bytes: int = Field(
         default=20_000_000, ge=1_000, description="Largest document accepted, checked while streaming."
     )

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, Uuid, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,6 +25,13 @@ class Document(Base):
     __table_args__ = (
         Index("ix_documents_patient_deposited", "patient_id", "deposited_at", "id"),
         Index("ix_documents_search_vector", "search_vector", postgresql_using="gin"),
+        # The release job looks only at documents still hidden from their patient.
+        Index(
+            "ix_documents_hidden_pending",
+            "deposited_at",
+            postgresql_where=text("hidden_from_patient"),
+            sqlite_where=text("hidden_from_patient"),
+        ),
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), primary_key=True)
@@ -45,6 +52,8 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     blob_key: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(10), default=DocumentStatus.CURRENT)
+    # For a document hidden from the patient: when the patient was told the dossier changed.
+    hidden_notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The version this one replaces (same space), if any.
     replaces_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     # PostgreSQL: the French full-text vector (unaccented, stemmed). SQLite keeps

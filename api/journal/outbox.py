@@ -22,6 +22,8 @@ class EventKind(StrEnum):
     EMERGENCY_ACCESS_OPENED = "access.emergency_opened"
     CARE_RELATIONSHIP_DECLARED = "access.care_relationship_declared"
     DOCUMENT_DEPOSITED = "dossier.document_deposited"
+    DOSSIER_UPDATED = "dossier.updated"
+    DOCUMENT_RELEASED = "dossier.document_released"
     APP_SUSPENDED = "catalogue.app_suspended"
 
 

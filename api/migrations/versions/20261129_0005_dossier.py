@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("blob_key", sa.String(100), nullable=False),
         sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("hidden_notice_sent_at", UTCDateTime(), nullable=True),
         sa.Column("replaces_id", sa.Uuid(), nullable=True),
         sa.Column("search_vector", TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True),
         sa.Column("masked_from_professionals", sa.Boolean(), nullable=False),
@@ -61,6 +62,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_documents_patient_deposited", "documents", ["patient_id", "deposited_at", "id"])
     op.create_index("ix_documents_search_vector", "documents", ["search_vector"], postgresql_using="gin")
+    op.create_index(
+        "ix_documents_hidden_pending",
+        "documents",
+        ["deposited_at"],
+        postgresql_where=sa.text("hidden_from_patient"),
+        sqlite_where=sa.text("hidden_from_patient"),
+    )
     if op.get_bind().dialect.name == "postgresql":
         # Accent folding for French search ("hemoglobine" finds "hémoglobine").
         op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")

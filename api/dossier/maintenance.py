@@ -1,0 +1,70 @@
+"""Scheduled work on the dossier (run by `espace dossier release`, e.g. hourly):
+documents hidden from their patient until announced are, after two weeks,
+announced as "your dossier was updated", and after a month released
+(DOMAIN.md; both delays are settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from api.db import Database, utcnow
+from api.dossier.models import Document
+from api.journal import outbox
+
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseReport:
+    notified: int
+    released: int
+
+
+async def release_hidden_documents(
+    database: Database, *, notice_after: timedelta, release_after: timedelta
+) -> ReleaseReport:
+    now = utcnow()
+    notified = released = 0
+    async with database.engine.begin() as connection:
+        due = await connection.execute(
+            select(Document.patient_id, Document.id)
+            .where(
+                Document.hidden_from_patient.is_(True),
+                Document.deposited_at <= now - release_after,
+            )
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        for patient_id, document_id in due.all():
+            await connection.execute(
+                update(Document)
+                .where(Document.patient_id == patient_id, Document.id == document_id)
+                .values(hidden_from_patient=False)
+            )
+            await outbox.emit(
+                connection, outbox.EventKind.DOCUMENT_RELEASED, patient_id, {"documentId": str(document_id)}
+            )
+            released += 1
+        pending = await connection.execute(
+            select(Document.patient_id, Document.id)
+            .where(
+                Document.hidden_from_patient.is_(True),
+                Document.hidden_notice_sent_at.is_(None),
+                Document.deposited_at <= now - notice_after,
+            )
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        for patient_id, document_id in pending.all():
+            await connection.execute(
+                update(Document)
+                .where(Document.patient_id == patient_id, Document.id == document_id)
+                .values(hidden_notice_sent_at=now)
+            )
+            # Nothing about the document itself: it must still be announced in person.
+            await outbox.emit(connection, outbox.EventKind.DOSSIER_UPDATED, patient_id, {})
+            notified += 1
+    return ReleaseReport(notified, released)

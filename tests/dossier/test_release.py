@@ -1,0 +1,63 @@
+"""Documents hidden from their patient: a notice after two weeks, release after a month."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from api.db import utcnow
+from api.dossier.maintenance import release_hidden_documents
+from api.dossier.models import Document
+from tests import factories
+from tests.journal.helpers import events
+
+LIST = "query($id: ID!) { patient(id: $id) { documents(first: 10) { totalCount } } }"
+
+
+async def _age(database, record, days: int) -> None:
+    async with database.session() as session:
+        await session.execute(
+            update(Document)
+            .where(Document.id == record.id)
+            .values(deposited_at=utcnow() - timedelta(days=days))
+        )
+
+
+async def test_notice_then_release(gql, database, contents, token_of, settings) -> None:
+    patient = await factories.make_patient(database)
+    doctor = await factories.make_professional(database)
+    await factories.add_to_care_team(database, patient, doctor)
+    record = await factories.deposit(database, contents, patient, by=doctor, hidden_from_patient=True)
+    token = await token_of(patient)
+    delays = {"notice_after": settings.hidden_notice_after, "release_after": settings.hidden_release_after}
+
+    await release_hidden_documents(database, **delays)
+    assert await events(database, patient.person_id, "dossier.updated") == []  # too early
+
+    await _age(database, record, 15)
+    await release_hidden_documents(database, **delays)
+    await release_hidden_documents(database, **delays)  # once only
+    (notice,) = await events(database, patient.person_id, "dossier.updated")
+    assert notice.payload == {}  # nothing about the document: it is announced in person
+    assert (await gql(LIST, {"id": patient.global_id}, token=token))["data"]["patient"]["documents"][
+        "totalCount"
+    ] == 0
+
+    await _age(database, record, 31)
+    report = await release_hidden_documents(database, **delays)
+    assert report.released >= 1
+    assert (await gql(LIST, {"id": patient.global_id}, token=token))["data"]["patient"]["documents"][
+        "totalCount"
+    ] == 1
+    assert len(await events(database, patient.person_id, "dossier.document_released")) == 1
+
+
+def test_the_release_command_runs(tmp_path, monkeypatch, capsys) -> None:
+    from api.cli import main
+
+    monkeypatch.setenv("ESPACE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("ESPACE_DATABASE_URL", raising=False)
+    assert main(["migrate"]) == 0
+    assert main(["dossier", "release"]) == 0
+    assert "0 patient notice(s) queued, 0 document(s) released" in capsys.readouterr().out
