@@ -154,6 +154,13 @@ def _parser() -> argparse.ArgumentParser:
         "ESPACE_HIDDEN_RELEASE_AFTER.",
     )
     release.set_defaults(run=_dossier_release)
+    gc = dossier_commands.add_parser(
+        "gc",
+        help="remove content blobs no document points to (older than an hour)",
+        description="Remove orphan blobs of the content store: left by a crash between a blob and its "
+        "row, or by a refused deposit. Blobs younger than an hour are kept (a deposit may be in flight).",
+    )
+    gc.set_defaults(run=_dossier_gc)
     dossier.set_defaults(run=lambda settings, args: dossier.print_help() or EXIT_USAGE)
 
     keys = commands.add_parser(
@@ -380,6 +387,17 @@ def _dossier_release(settings: Settings, args: argparse.Namespace) -> int:
 
     notified, released = _on_database(settings, run)
     print(f"Dossier: {notified} patient notice(s) queued, {released} document(s) released.")
+    return 0
+
+
+def _dossier_gc(settings: Settings, args: argparse.Namespace) -> int:
+    from api.contents.service import contents_for
+    from api.dossier.maintenance import collect_garbage
+
+    async def run(database: Database) -> int:
+        return await collect_garbage(database, contents_for(settings, database))
+
+    print(f"Content store: {_on_database(settings, run)} orphan blob(s) removed.")
     return 0
 
 

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -76,6 +77,19 @@ class Contents:
 
     async def remove(self, blob_key: str) -> None:
         await self._store.delete(blob_key)
+
+    async def orphans(
+        self, referenced: Callable[[list[str]], Awaitable[set[str]]], *, grace_seconds: float
+    ) -> list[str]:
+        """Blobs no row points to, older than the grace period (a deposit in flight
+        writes its blob before its row)."""
+        candidates = await self._store.older_than(grace_seconds)
+        orphaned = []
+        for start in range(0, len(candidates), 500):
+            batch = candidates[start : start + 500]
+            known = await referenced(batch)
+            orphaned.extend(key for key in batch if key not in known)
+        return orphaned
 
 
 def load_master_key(settings: Settings) -> bytes:

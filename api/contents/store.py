@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +23,10 @@ class ContentStore(Protocol):
     async def get(self, key: str) -> bytes: ...
 
     async def delete(self, key: str) -> None: ...
+
+    async def older_than(self, seconds: float) -> list[str]:
+        """Keys of blobs written more than `seconds` ago (for garbage collection)."""
+        ...
 
 
 class LocalContentStore:
@@ -53,3 +58,18 @@ class LocalContentStore:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
+
+    async def older_than(self, seconds: float) -> list[str]:
+        return await asyncio.to_thread(self._older_than, seconds)
+
+    def _older_than(self, seconds: float) -> list[str]:
+        if not self.root.exists():
+            return []
+        limit = time.time() - seconds
+        return [
+            f"{path.parent.name}/{path.name}"
+            for path in self.root.glob("*/*")
+            if path.is_file()
+            and _KEY.match(f"{path.parent.name}/{path.name}")
+            and path.stat().st_mtime < limit
+        ]

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from api.contents.service import Contents
 from api.db import Database, utcnow
 from api.dossier.models import Document
 from api.journal import outbox
@@ -68,3 +69,21 @@ async def release_hidden_documents(
             await outbox.emit(connection, outbox.EventKind.DOSSIER_UPDATED, patient_id, {})
             notified += 1
     return ReleaseReport(notified, released)
+
+
+async def referenced_blobs(database: Database, keys: list[str]) -> set[str]:
+    """Which of these blob keys a document still points to."""
+    async with database.read() as connection:
+        return set(await connection.scalars(select(Document.blob_key).where(Document.blob_key.in_(keys))))
+
+
+async def collect_garbage(
+    database: Database, contents: Contents, *, grace: timedelta = timedelta(hours=1)
+) -> int:
+    """Remove the blobs no document points to (left by crashes and refused deposits)."""
+    orphans = await contents.orphans(
+        lambda keys: referenced_blobs(database, keys), grace_seconds=grace.total_seconds()
+    )
+    for key in orphans:
+        await contents.remove(key)
+    return len(orphans)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from api.db import utcnow
 from api.dossier.maintenance import release_hidden_documents
@@ -61,3 +61,20 @@ def test_the_release_command_runs(tmp_path, monkeypatch, capsys) -> None:
     assert main(["migrate"]) == 0
     assert main(["dossier", "release"]) == 0
     assert "0 patient notice(s) queued, 0 document(s) released" in capsys.readouterr().out
+
+
+async def test_orphan_blobs_are_collected_and_referenced_ones_kept(database, contents) -> None:
+    from datetime import timedelta as delta
+
+    from api.dossier.maintenance import collect_garbage
+
+    patient = await factories.make_patient(database)
+    kept = await factories.deposit(database, contents, patient, content=b"kept")
+    orphan = await contents.seal(patient.person_id, b"a deposit that never got its row")
+    assert await collect_garbage(database, contents) == 0  # within the grace period: kept
+    removed = await collect_garbage(database, contents, grace=delta(seconds=-1))
+    assert removed >= 1
+    assert not contents._store._path(orphan.blob_key).exists()
+    async with database.read() as connection:
+        blob_key = await connection.scalar(select(Document.blob_key).where(Document.id == kept.id))
+    assert contents._store._path(blob_key).exists()
