@@ -173,6 +173,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Print new production secrets.",
     )
     generate.set_defaults(run=_keys_generate)
+    rewrap = key_commands.add_parser(
+        "rewrap",
+        help="re-wrap every space's data key with the current content master key",
+        description="After setting a new ESPACE_CONTENT_MASTER_KEY, with the old one in "
+        "ESPACE_PREVIOUS_CONTENT_MASTER_KEY: re-wrap the data keys (contents are not re-encrypted).",
+    )
+    rewrap.set_defaults(run=_keys_rewrap)
     keys.set_defaults(run=lambda settings, args: keys.print_help() or EXIT_USAGE)
     return parser
 
@@ -398,6 +405,19 @@ def _dossier_gc(settings: Settings, args: argparse.Namespace) -> int:
         return await collect_garbage(database, contents_for(settings, database))
 
     print(f"Content store: {_on_database(settings, run)} orphan blob(s) removed.")
+    return 0
+
+
+def _keys_rewrap(settings: Settings, args: argparse.Namespace) -> int:
+    from api.contents.service import contents_for
+
+    if settings.previous_content_master_key is None:
+        raise CommandError("set ESPACE_PREVIOUS_CONTENT_MASTER_KEY to the master key being replaced")
+
+    async def run(database: Database) -> int:
+        return await contents_for(settings, database).rewrap()
+
+    print(f"Content keys: {_on_database(settings, run)} data key(s) re-wrapped.")
     return 0
 
 

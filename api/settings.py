@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     hidden_release_after: timedelta = Field(
         default=timedelta(days=30), description="A document hidden from its patient is released after this."
     )
+    previous_content_master_key: SecretStr | None = Field(
+        default=None,
+        description="During a rotation: the master key being replaced, until `espace keys rewrap` has run.",
+    )
     upload_max_bytes: int = Field(
         default=20_000_000, ge=1_000, description="Largest document accepted, checked while streaming."
     )

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -28,19 +28,20 @@ class Sealed:
 
 
 class Contents:
-    def __init__(self, database: Database, store: ContentStore, master_key: bytes) -> None:
+    def __init__(
+        self, database: Database, store: ContentStore, master_key: bytes, previous_key: bytes | None = None
+    ) -> None:
         self._database = database
         self._store = store
         self._master_key = master_key
-        self.master_key_id = hashlib.sha256(master_key).hexdigest()[:16]
+        self.master_key_id = key_id(master_key)
+        # During a rotation, data keys still wrapped by the previous master key open with it.
+        self._previous = {key_id(previous_key): previous_key} if previous_key else {}
 
     async def _data_key(self, patient_id: uuid.UUID) -> bytes:
         """The space's data key, created (and wrapped) on first use."""
-        async with self._database.read() as connection:
-            wrapped = await connection.scalar(
-                select(SpaceKey.wrapped_key).where(SpaceKey.patient_id == patient_id)
-            )
-        if wrapped is None:
+        row = await self._wrapped(patient_id)
+        if row is None:
             candidate = encrypt(self._master_key, new_key(), patient_id.bytes)
             insert = sqlite_insert if self._database.is_sqlite else pg_insert
             async with self._database.engine.begin() as connection:
@@ -52,12 +53,29 @@ class Contents:
                         master_key_id=self.master_key_id,
                         created_at=utcnow(),
                     )
-                    .on_conflict_do_nothing()
+                    .on_conflict_do_nothing()  # a concurrent first deposit may win: use its key
                 )
-                wrapped = await connection.scalar(
-                    select(SpaceKey.wrapped_key).where(SpaceKey.patient_id == patient_id)
+            row = await self._wrapped(patient_id)
+            if row is None:
+                raise ContentIntegrityError("the space's data key could not be stored")
+        wrapped, wrapped_by = row
+        if wrapped_by == self.master_key_id:
+            return decrypt(self._master_key, wrapped, patient_id.bytes)
+        previous = self._previous.get(wrapped_by)
+        if previous is None:
+            raise ContentIntegrityError("this space's key was wrapped by an unknown master key")
+        return decrypt(previous, wrapped, patient_id.bytes)
+
+    async def _wrapped(self, patient_id: uuid.UUID) -> tuple[bytes, str] | None:
+        async with self._database.read() as connection:
+            row = (
+                await connection.execute(
+                    select(SpaceKey.wrapped_key, SpaceKey.master_key_id).where(
+                        SpaceKey.patient_id == patient_id
+                    )
                 )
-        return decrypt(self._master_key, wrapped, patient_id.bytes)
+            ).first()
+        return (row.wrapped_key, row.master_key_id) if row else None
 
     async def seal(self, patient_id: uuid.UUID, plaintext: bytes) -> Sealed:
         """Encrypt and store; the blob exists before any row points to it."""
@@ -74,6 +92,32 @@ class Contents:
         if hashlib.sha256(plaintext).hexdigest() != sha256:
             raise ContentIntegrityError("content digest mismatch")
         return plaintext
+
+    async def rewrap(self) -> int:
+        """Wrap every data key still under a previous master key with the current one;
+        contents are not touched. Returns how many keys moved."""
+        moved = 0
+        for old_id, old_key in self._previous.items():
+            async with self._database.engine.begin() as connection:
+                rows = (
+                    await connection.execute(
+                        select(SpaceKey.patient_id, SpaceKey.wrapped_key).where(
+                            SpaceKey.master_key_id == old_id
+                        )
+                    )
+                ).all()
+                for patient_id, wrapped in rows:
+                    data_key = decrypt(old_key, wrapped, patient_id.bytes)
+                    await connection.execute(
+                        update(SpaceKey)
+                        .where(SpaceKey.patient_id == patient_id, SpaceKey.master_key_id == old_id)
+                        .values(
+                            wrapped_key=encrypt(self._master_key, data_key, patient_id.bytes),
+                            master_key_id=self.master_key_id,
+                        )
+                    )
+                    moved += 1
+        return moved
 
     async def remove(self, blob_key: str) -> None:
         await self._store.delete(blob_key)
@@ -110,5 +154,16 @@ def load_master_key(settings: Settings) -> bytes:
     return parse_master_key(path.read_text())
 
 
+def key_id(master_key: bytes) -> str:
+    """A short, non-secret name of a master key (which key wrapped which data key)."""
+    return hashlib.sha256(b"espace master key id" + master_key).hexdigest()[:16]
+
+
 def contents_for(settings: Settings, database: Database) -> Contents:
-    return Contents(database, LocalContentStore(settings.resolved_content_dir), load_master_key(settings))
+    previous = settings.previous_content_master_key
+    return Contents(
+        database,
+        LocalContentStore(settings.resolved_content_dir),
+        load_master_key(settings),
+        parse_master_key(previous.get_secret_value()) if previous else None,
+    )
