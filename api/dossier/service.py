@@ -79,6 +79,19 @@ class Upload:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentCriteria:
+    """The filters of CONTRACT.graphql's DocumentFilter."""
+
+    categories: tuple[str, ...] = ()
+    type_codes: tuple[str, ...] = ()
+    author_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+    service_date_from: date | None = None
+    service_date_to: date | None = None
+    include_replaced: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class DepositRequest:
     patient_id: uuid.UUID | None
     patient_ins: str | None
@@ -256,20 +269,30 @@ async def deposit(
 
 
 def _visible_query(
-    access: Access, granted: SpaceAccess, *, include_replaced: bool, categories: list[str], words: str | None
+    access: Access, granted: SpaceAccess, criteria: DocumentCriteria, words: str | None
 ) -> Select:  # type: ignore[type-arg]
     query = select(*COLUMNS).where(
         Document.patient_id == granted.patient_id, visible_documents(access.principal, granted, Document)
     )
+    if criteria.type_codes:
+        query = query.where(Document.type_code.in_(criteria.type_codes))
+    if criteria.author_id is not None:
+        query = query.where(Document.author_professional_id == criteria.author_id)
+    if criteria.organization_id is not None:
+        query = query.where(Document.organization_id == criteria.organization_id)
+    if criteria.service_date_from is not None:
+        query = query.where(Document.service_date >= criteria.service_date_from)
+    if criteria.service_date_to is not None:
+        query = query.where(Document.service_date <= criteria.service_date_to)
     if words:
         matching = search.matches(access.database.engine.dialect.name, words)
         if matching is None:
             raise BadUserInput("Search with at least one word.", field="search")
         query = query.where(matching)
-    if not include_replaced:
+    if not criteria.include_replaced:
         query = query.where(Document.status == DocumentStatus.CURRENT.value)
-    if categories:
-        query = query.where(Document.category.in_(categories))
+    if criteria.categories:
+        query = query.where(Document.category.in_(criteria.categories))
     return query
 
 
@@ -371,8 +394,7 @@ async def documents_page(
     *,
     limit: int,
     before: uuid.UUID | None,
-    include_replaced: bool = False,
-    categories: list[str] | None = None,
+    criteria: DocumentCriteria | None = None,
     words: str | None = None,
 ) -> tuple[list[DocumentRecord], int, bool]:
     """Newest first: the page, how many the principal may see in all, and whether more follow.
@@ -380,9 +402,7 @@ async def documents_page(
     granted = await access.space(patient_id, Action.READ, SpacePart.DOCUMENTS)
     if words is not None:
         words = clean_text(words, field="search", min_length=1, max_length=200, what="The search")
-    query = _visible_query(
-        access, granted, include_replaced=include_replaced, categories=categories or [], words=words
-    )
+    query = _visible_query(access, granted, criteria or DocumentCriteria(), words)
     page_query = query.order_by(Document.id.desc()).limit(limit + 1)
     if before is not None:
         page_query = page_query.where(Document.id < before)

@@ -168,7 +168,34 @@ class DocumentFilter:
     categories: list[DocumentCategory] | None = strawberry.field(
         default=None, description="Only these categories."
     )
+    type_codes: list[str] | None = strawberry.field(default=None, description="Only these LOINC type codes.")
+    author_id: strawberry.ID | None = strawberry.field(default=None, description="Only by this professional.")
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only from this organization."
+    )
+    service_date_from: date | None = strawberry.field(default=None, description="Care on or after this day.")
+    service_date_to: date | None = strawberry.field(default=None, description="Care on or before this day.")
     include_replaced: bool = strawberry.field(default=False, description="Also the versions replaced.")
+
+    def criteria(self) -> service.DocumentCriteria:
+        return service.DocumentCriteria(
+            categories=tuple(category.value for category in self.categories or []),
+            type_codes=tuple(self.type_codes or []),
+            author_id=_node_id(self.author_id, "Professional", "filter.authorId"),
+            organization_id=_node_id(self.organization_id, "Organization", "filter.organizationId"),
+            service_date_from=self.service_date_from,
+            service_date_to=self.service_date_to,
+            include_replaced=self.include_replaced,
+        )
+
+
+def _node_id(value: strawberry.ID | None, type_name: str, field: str) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return decode_id(value, type_name)[1]
+    except BadUserInput as error:
+        raise BadUserInput(error.message, field=field) from error
 
 
 @strawberry.type
@@ -195,8 +222,7 @@ class PatientDossierFields(PatientFields):
             self.record.id,
             limit=limit,
             before=uuid.UUID(int=position) if position is not None else None,
-            include_replaced=filter.include_replaced if filter else False,
-            categories=[category.value for category in (filter.categories or [])] if filter else None,
+            criteria=filter.criteria() if filter else None,
             words=search,
         )
         edges = [

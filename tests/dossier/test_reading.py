@@ -189,3 +189,25 @@ async def test_contents_are_sealed_and_checked(database, contents) -> None:
     path.write_bytes(bytes(sealed))
     with pytest.raises(ContentIntegrityError):
         await contents.open(patient.person_id, blob_key, record.sha256)
+
+
+async def test_the_contract_filters(gql, database, contents, token_of) -> None:
+    patient = await factories.make_patient(database)
+    author = await factories.make_professional(database)
+    await factories.add_to_care_team(database, patient, author)
+    await factories.deposit(database, contents, patient, by=author, title="du pro", type_code="11488-4")
+    await factories.deposit(database, contents, patient, title="du patient", type_code="51851-4")
+    token = await token_of(patient)
+    query = """query($id: ID!, $filter: DocumentFilter) { patient(id: $id) {
+      documents(first: 10, filter: $filter) { edges { node { title } } } } }"""
+
+    async def titles(filter_: dict) -> set[str]:
+        body = await gql(query, {"id": patient.global_id, "filter": filter_}, token=token)
+        assert "errors" not in body, body
+        return {edge["node"]["title"] for edge in body["data"]["patient"]["documents"]["edges"]}
+
+    assert await titles({"typeCodes": ["11488-4"]}) == {"du pro"}
+    assert await titles({"authorId": author.global_id}) == {"du pro"}
+    assert await titles({"serviceDateFrom": "2000-01-01"}) == set()  # no service date recorded
+    bad = await gql(query, {"id": patient.global_id, "filter": {"authorId": "nope"}}, token=token)
+    assert error_codes(bad) == ["BAD_USER_INPUT"]
