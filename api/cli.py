@@ -399,12 +399,16 @@ def _dossier_release(settings: Settings, args: argparse.Namespace) -> int:
 
 def _dossier_gc(settings: Settings, args: argparse.Namespace) -> int:
     from api.contents.service import contents_for
-    from api.dossier.maintenance import collect_garbage
+    from api.dossier.maintenance import collect_garbage, prune_idempotency_keys
+    from api.dossier.service import IDEMPOTENCY_WINDOW
 
-    async def run(database: Database) -> int:
-        return await collect_garbage(database, contents_for(settings, database))
+    async def run(database: Database) -> tuple[int, int]:
+        blobs = await collect_garbage(database, contents_for(settings, database))
+        keys = await prune_idempotency_keys(database, older_than=IDEMPOTENCY_WINDOW)
+        return blobs, keys
 
-    print(f"Content store: {_on_database(settings, run)} orphan blob(s) removed.")
+    blobs, keys = _on_database(settings, run)
+    print(f"Content store: {blobs} orphan blob(s) removed; {keys} expired idempotency key(s) pruned.")
     return 0
 
 

@@ -34,8 +34,8 @@ def detect(content: bytes) -> str:
     if stripped.startswith(b"{"):
         try:
             resource = json.loads(content)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise BadUserInput("This JSON does not parse.", field="file") from error
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
+            raise BadUserInput("This JSON does not parse (or nests too deep).", field="file") from error
         if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
             return FHIR
         raise BadUserInput("JSON documents must be FHIR resources (with a resourceType).", field="file")

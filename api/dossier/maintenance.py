@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from api.contents.service import Contents
 from api.db import Database, utcnow
-from api.dossier.models import Document
+from api.dossier.models import DepositIdempotencyKey, Document
 from api.journal import outbox
 
 BATCH = 500
@@ -75,6 +75,14 @@ async def referenced_blobs(database: Database, keys: list[str]) -> set[str]:
     """Which of these blob keys a document still points to."""
     async with database.read() as connection:
         return set(await connection.scalars(select(Document.blob_key).where(Document.blob_key.in_(keys))))
+
+
+async def prune_idempotency_keys(database: Database, *, older_than: timedelta) -> int:
+    async with database.engine.begin() as connection:
+        pruned = await connection.execute(
+            delete(DepositIdempotencyKey).where(DepositIdempotencyKey.created_at <= utcnow() - older_than)
+        )
+    return pruned.rowcount
 
 
 async def collect_garbage(

@@ -72,6 +72,8 @@ class DepositIdempotencyKey(Base):
     __tablename__ = "deposit_idempotency_keys"
 
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    # The same person through another app or software is another principal.
+    client_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     request_sha256: Mapped[str] = mapped_column(String(64))
     document_id: Mapped[uuid.UUID] = mapped_column(Uuid)

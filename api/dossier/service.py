@@ -8,6 +8,7 @@ NOT_FOUND, whether it exists or not.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from api.dossier.models import DepositIdempotencyKey, Document, DocumentStatus
 from api.dossier.records import DocumentRecord
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.identity.principal import PrincipalKind
+from api.identity.scopes import Scope
 from api.journal import outbox
 from api.journal.records import AccessAction
 from api.text import clean_text
@@ -176,8 +178,7 @@ async def deposit(
         replayed = await _replay(access, request.idempotency_key, fingerprint)
         if replayed is not None:
             return replayed
-    if request.replaces_id is not None:
-        await _replaceable(access, granted, request.replaces_id)
+    replaced = await _replaceable(access, granted, request.replaces_id) if request.replaces_id else None
     principal = access.principal
     # The blob first: a crash leaves at worst an orphan blob, never a row without content.
     sealed = await contents.seal(granted.patient_id, upload.content)
@@ -199,10 +200,11 @@ async def deposit(
         "sha256": sealed.sha256,
         "blob_key": sealed.blob_key,
         "status": DocumentStatus.CURRENT.value,
-        "masked_from_professionals": False,
-        "hidden_from_patient": request.hidden_from_patient,
-        "hidden_from_representatives": False,
-        "masked_even_in_emergency": False,
+        # A new version keeps who may not see the old one (the patient's masking included).
+        "masked_from_professionals": bool(replaced and replaced.masked_from_professionals),
+        "hidden_from_patient": request.hidden_from_patient or bool(replaced and replaced.hidden_from_patient),
+        "hidden_from_representatives": bool(replaced and replaced.hidden_from_representatives),
+        "masked_even_in_emergency": bool(replaced and replaced.masked_even_in_emergency),
         "replaces_id": request.replaces_id,
     }
     # Searchable words: title, type, author, organization and the document's own text.
@@ -210,16 +212,9 @@ async def deposit(
     author = (
         principal.display_name if principal.kind is PrincipalKind.PROFESSIONAL and not principal.feed else ""
     )
+    extracted = await asyncio.to_thread(text.extract, upload.content, mime_type)  # PDF parsing: off the loop
     body = " ".join(
-        part
-        for part in (
-            title,
-            known.label_fr,
-            author,
-            principal.organization_name or "",
-            text.extract(upload.content, mime_type),
-        )
-        if part
+        part for part in (title, known.label_fr, author, principal.organization_name or "", extracted) if part
     )
     row["search_vector"] = search.vector_value(access.database.engine.dialect.name, body)
     async with access.database.session() as session:
@@ -241,10 +236,20 @@ async def deposit(
         record = DocumentRecord(*inserted.one())
         await search.index_sqlite(connection, record.id, body)
         if request.idempotency_key is not None:
-            # In the deposit's transaction: a concurrent twin fails here (CONFLICT) and creates nothing.
+            # An expired use of the key makes way; then, in the deposit's transaction, a
+            # concurrent twin fails on the key (CONFLICT) and creates nothing.
+            await connection.execute(
+                delete(DepositIdempotencyKey).where(
+                    DepositIdempotencyKey.account_id == principal.account_id,
+                    DepositIdempotencyKey.client_id == principal.client_id,
+                    DepositIdempotencyKey.key == request.idempotency_key,
+                    DepositIdempotencyKey.created_at <= utcnow() - IDEMPOTENCY_WINDOW,
+                )
+            )
             await connection.execute(
                 insert(DepositIdempotencyKey).values(
                     account_id=principal.account_id,
+                    client_id=principal.client_id,
                     key=request.idempotency_key,
                     request_sha256=fingerprint,
                     document_id=record.id,
@@ -252,7 +257,9 @@ async def deposit(
                 )
             )
         await access.write_entry(connection, granted, AccessAction.CREATE, "Document", record.id)
-        if await wants_document_notices(connection, granted.patient_id):
+        # A document hidden from its patient is announced in person; the release job
+        # later says only that the dossier changed.
+        if not record.hidden_from_patient and await wants_document_notices(connection, granted.patient_id):
             await outbox.emit(
                 connection,
                 outbox.EventKind.DOCUMENT_DEPOSITED,
@@ -261,8 +268,7 @@ async def deposit(
                     "documentId": str(record.id),
                     "typeCode": record.type_code,
                     "by": principal.display_name,
-                    # A document hidden from the patient is announced only as "the dossier was updated".
-                    "title": None if record.hidden_from_patient else record.title,
+                    "title": record.title,
                 },
             )
     return record
@@ -304,6 +310,7 @@ async def _replay(access: Access, key: str, fingerprint: str) -> DocumentRecord 
             await connection.execute(
                 select(DepositIdempotencyKey.request_sha256, DepositIdempotencyKey.document_id).where(
                     DepositIdempotencyKey.account_id == access.principal.account_id,
+                    DepositIdempotencyKey.client_id == access.principal.client_id,
                     DepositIdempotencyKey.key == key,
                     DepositIdempotencyKey.created_at > utcnow() - IDEMPOTENCY_WINDOW,
                 )
@@ -315,12 +322,23 @@ async def _replay(access: Access, key: str, fingerprint: str) -> DocumentRecord 
         raise BadUserInput("This idempotency key was used for another deposit.", field="idempotencyKey")
     async with access.database.read() as connection:
         row = (await connection.execute(select(*COLUMNS).where(Document.id == found.document_id))).first()
+    gone = NotFound("The document of this idempotency key is no longer there for you.")
     if row is None:
-        raise NotFound("The document of this idempotency key was deleted since.")
-    return DocumentRecord(*row)
+        raise gone
+    record = DocumentRecord(*row)
+    # A replay answers like a read: never more than the caller may see now.
+    facts = await access.facts(record.patient_id)
+    if (
+        document_decision(access.principal, facts, record.facts, Action.READ, utcnow())
+        is not DocumentDecision.ALLOW
+    ):
+        raise gone
+    granted = await access.space(record.patient_id, Action.READ, SpacePart.DOCUMENTS)
+    access.read(granted, "Document", record.id)
+    return record
 
 
-async def _replaceable(access: Access, granted: SpaceAccess, document_id: uuid.UUID) -> None:
+async def _replaceable(access: Access, granted: SpaceAccess, document_id: uuid.UUID) -> DocumentRecord:
     """A new version replaces a current document of the same space that the
     depositor may change (its author, or the patient's side)."""
     async with access.database.read() as connection:
@@ -328,13 +346,14 @@ async def _replaceable(access: Access, granted: SpaceAccess, document_id: uuid.U
     record = DocumentRecord(*row) if row else None
     if record is None or record.patient_id != granted.patient_id:
         raise BadUserInput("No document of this space has this id.", field="replacesId")
-    if record.status != DocumentStatus.CURRENT.value:
-        raise BadUserInput("This document was already replaced.", field="replacesId")
     decision = document_decision(access.principal, granted.facts, record.facts, Action.UPDATE, utcnow())
     if decision is DocumentDecision.INVISIBLE:
         raise BadUserInput("No document of this space has this id.", field="replacesId")
     if decision is not DocumentDecision.ALLOW:
         raise Forbidden("You may not replace this document.")
+    if record.status != DocumentStatus.CURRENT.value:
+        raise BadUserInput("This document was already replaced.", field="replacesId")
+    return record
 
 
 async def delete_document(access: Access, contents: Contents, document_id: uuid.UUID) -> None:
@@ -383,6 +402,8 @@ async def download(
     if decision is DocumentDecision.INVISIBLE:
         raise NotFound("No such document.")
     granted = await access.space(record.patient_id, Action.DOWNLOAD, SpacePart.DOCUMENTS)
+    if Scope.DOCUMENTS_READ.value not in access.principal.scopes:
+        raise Forbidden("This token may not read documents.")
     content = await contents.open(record.patient_id, blob_key, record.sha256)
     access.read(granted, "Document", record.id, download=True)
     return record, content

@@ -12,7 +12,6 @@ from typing import Any
 from xml.etree import ElementTree
 
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from api.dossier import formats
 
@@ -34,7 +33,7 @@ def extract(content: bytes, mime_type: str) -> str:
             text = " ".join(_strings(json.loads(content)))
         else:
             text = ""
-    except (PyPdfError, ValueError, ElementTree.ParseError, UnicodeDecodeError, RecursionError) as error:
+    except Exception as error:  # noqa: BLE001 - best effort: any unreadable file is still deposited
         logger.info("no text extracted from a %s document: %s", mime_type, error)
         text = ""
     return " ".join(text.split())[:MAX_TEXT]

@@ -107,13 +107,18 @@ class Document(relay.Node):
         description="A short-lived signed link to the content; the policy is asked again and the "
         "download journaled when it is fetched."
     )
-    def content_url(self, info: Info) -> str:
-        return info.context.content_links.url(info.context.require_principal(), self.record.id)
+    def content_url(self, info: Info) -> str | None:
+        principal = info.context.require_principal()
+        if Scope.DOCUMENTS_READ.value not in principal.scopes:
+            return None  # a deposit's payload shows a write-only token no way to read
+        return info.context.content_links.url(principal, self.record.id)
 
     @strawberry.field(description="The version this one replaces, if the caller may see it.")
     async def replaces(self, info: Info) -> Document | None:
         if self.record.replaces_id is None:
             return None
+        if Scope.DOCUMENTS_READ.value not in info.context.require_principal().scopes:
+            return None  # reached from a deposit by a write-only token: it reads nothing
         try:
             record = await service.read_document(info.context.require_access(), self.record.replaces_id)
         except NotFound:
@@ -274,6 +279,14 @@ class DepositDocumentInput:
     )
 
 
+async def _read_upload(file: object) -> bytes:
+    """The bytes of a multipart file; anything else in its place is a user error."""
+    read = getattr(file, "read", None)
+    if not callable(read):
+        raise BadUserInput("Send the file as a multipart upload.", field="file")
+    return await read()
+
+
 def _replaces(value: strawberry.ID | None) -> uuid.UUID | None:
     if value is None:
         return None
@@ -309,7 +322,7 @@ class DossierMutation:
                 replaces_id=_replaces(input.replaces_id),
                 idempotency_key=input.idempotency_key,
             )
-            content = await input.file.read()
+            content = await _read_upload(input.file)
             upload = service.Upload(content, input.file.filename, input.file.content_type)
             record = await service.deposit(
                 access,

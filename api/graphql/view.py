@@ -70,6 +70,12 @@ class GraphQLView(GraphQL[Context, None]):
             response = refusal or await self.run(request)
         except HTTPException as error:
             response = _error_response(error.status_code, error.reason, ErrorCode.BAD_REQUEST)
+        except (TypeError, AttributeError, IndexError, KeyError, ValueError) as error:
+            # Malformed bodies that strawberry's parsing does not turn into an HTTP error
+            # (a JSON body that is not an object, a multipart map that is not one...).
+            request_id = scope.get("state", {}).get("request_id")
+            logger.info("malformed GraphQL request (request %s): %r", request_id, error)
+            response = _error_response(400, "Malformed GraphQL request body.", ErrorCode.BAD_REQUEST)
         except Unauthenticated as error:
             response = _error_response(401, error.message, ErrorCode.UNAUTHENTICATED)
             response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'

@@ -78,3 +78,13 @@ async def test_orphan_blobs_are_collected_and_referenced_ones_kept(database, con
     async with database.read() as connection:
         blob_key = await connection.scalar(select(Document.blob_key).where(Document.id == kept.id))
     assert contents._store._path(blob_key).exists()
+
+
+def test_the_gc_command_runs(tmp_path, monkeypatch, capsys) -> None:
+    from api.cli import main
+
+    monkeypatch.setenv("ESPACE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("ESPACE_DATABASE_URL", raising=False)
+    assert main(["migrate"]) == 0
+    assert main(["dossier", "gc"]) == 0
+    assert "0 orphan blob(s) removed; 0 expired idempotency key(s) pruned" in capsys.readouterr().out

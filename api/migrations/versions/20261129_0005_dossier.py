@@ -81,11 +81,12 @@ def upgrade() -> None:
     op.create_table(
         "deposit_idempotency_keys",
         sa.Column("account_id", sa.Uuid(), nullable=False),
+        sa.Column("client_id", sa.String(100), nullable=False),
         sa.Column("key", sa.String(100), nullable=False),
         sa.Column("request_sha256", sa.String(64), nullable=False),
         sa.Column("document_id", sa.Uuid(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("account_id", "key", name="pk_deposit_idempotency_keys"),
+        sa.PrimaryKeyConstraint("account_id", "client_id", "key", name="pk_deposit_idempotency_keys"),
     )
     op.create_index("ix_deposit_idempotency_keys_created_at", "deposit_idempotency_keys", ["created_at"])
 
