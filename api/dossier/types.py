@@ -105,20 +105,21 @@ class Document(relay.Node):
 
     @strawberry.field(
         description="A short-lived signed link to the content; the policy is asked again and the "
-        "download journaled when it is fetched."
+        "download journaled when it is fetched.",
+        # Also reached from a deposit's payload: a write-only token gets no link.
+        **scoped(Scope.DOCUMENTS_READ),
     )
     def content_url(self, info: Info) -> str | None:
-        principal = info.context.require_principal()
-        if Scope.DOCUMENTS_READ.value not in principal.scopes:
-            return None  # a deposit's payload shows a write-only token no way to read
-        return info.context.content_links.url(principal, self.record.id)
+        return info.context.content_links.url(info.context.require_principal(), self.record.id)
 
-    @strawberry.field(description="The version this one replaces, if the caller may see it.")
+    @strawberry.field(
+        description="The version this one replaces, if the caller may see it.",
+        # Also reached from a deposit's payload: a write-only token reads nothing through it.
+        **scoped(Scope.DOCUMENTS_READ),
+    )
     async def replaces(self, info: Info) -> Document | None:
         if self.record.replaces_id is None:
             return None
-        if Scope.DOCUMENTS_READ.value not in info.context.require_principal().scopes:
-            return None  # reached from a deposit by a write-only token: it reads nothing
         try:
             record = await service.read_document(info.context.require_access(), self.record.replaces_id)
         except NotFound:

@@ -87,8 +87,10 @@ async def test_a_write_only_token_reads_nothing_through_replaces(
         files={"0": ("x.pdf", PDF, "application/pdf")},
         headers={"Authorization": f"Bearer {token}", "GraphQL-Preflight": "1"},
     )
-    document = response.json()["data"]["depositDocument"]["document"]
-    assert document == {"contentUrl": None, "replaces": None}
+    body = response.json()
+    assert body["data"]["depositDocument"]["document"] == {"contentUrl": None, "replaces": None}
+    assert sorted(error["path"][-1] for error in body["errors"]) == ["contentUrl", "replaces"]
+    assert error_codes(body) == ["FORBIDDEN", "FORBIDDEN"]
 
 
 async def test_an_expired_idempotency_key_can_be_used_again(client, gql, database, token_of) -> None:
