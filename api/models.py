@@ -10,6 +10,7 @@ from api.dossier import models as dossier_models
 from api.identity import models as identity_models
 from api.journal import models as journal_models
 from api.oauth import models as oauth_models
+from api.profile import models as profile_models
 
 __all__ = [
     "Base",
@@ -21,4 +22,5 @@ __all__ = [
     "identity_models",
     "journal_models",
     "oauth_models",
+    "profile_models",
 ]

@@ -20,12 +20,14 @@ from api.dossier.types import PatientDossierFields
 from api.graphql.context import Info
 from api.journal.types import PatientJournalFields
 from api.oauth.types import PatientAppFields
+from api.profile.types import PatientProfileFields
 
 
 @strawberry.type(description="A person's health space: dossier, reimbursements, agenda, messages.")
 class Patient(
     PatientIdentityFields,
     PatientDossierFields,
+    PatientProfileFields,
     PatientAccessFields,
     PatientJournalFields,
     PatientAppFields,

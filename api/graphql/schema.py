@@ -20,6 +20,7 @@ from api.graphql.patient import Patient
 from api.identity.types import IdentityQuery
 from api.journal.types import AccessLogEntry
 from api.oauth.types import OAuthMutation
+from api.profile.types import ProfileMutation
 from api.settings import Settings
 
 
@@ -34,6 +35,7 @@ class Mutation(
     DossierMutation,
     DossierVisibilityMutation,
     DossierDeletionMutation,
+    ProfileMutation,
     CatalogueMutation,
     OAuthMutation,
 ):

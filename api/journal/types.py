@@ -39,6 +39,9 @@ OBJECT_NODE_TYPES = {
     "Block": "Professional",
     "CareRelationship": "Professional",
     "AccessLogEntry": "AccessLogEntry",
+    "MedicalProfile": "Patient",
+    "Measurements": "Patient",
+    "Document": "Document",
 }
 
 

@@ -23,6 +23,10 @@ PATIENT_DATA_TYPES = {
     "AccessLogEntry",
     "AccessLogIntegrity",
     "EmergencyAccess",
+    "Document",
+    "MedicalProfile",
+    "ProfileEntry",
+    "Measurement",
 }
 
 SCHEMA = build_schema()

@@ -27,6 +27,7 @@ JOURNALED_AS = {
     "connectedApps": None,
     "representatives": None,
     "documents": "Document",
+    "profile": "MedicalProfile",
     "document": "Document",
 }
 

@@ -1,0 +1,2 @@
+"""The medical profile: conditions, treatments, allergies, family history,
+vaccinations, advance directives, people to notify, and measurements."""

@@ -1,0 +1,189 @@
+"""The medical profile's operations: read with the space's PROFILE part, written
+by the patient's side and the care team; journaled when not the patient's own."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import insert, select
+
+from api.access.policy import Action, SpacePart
+from api.access.service import Access
+from api.db import utcnow
+from api.errors import BadUserInput
+from api.journal.records import AccessAction
+from api.profile.models import EntryKind, Measurement, ProfileEntry
+from api.text import clean_text
+
+# Measurement kinds, the UCUM units each accepts, and plausible bounds in those units.
+MEASUREMENTS: dict[str, dict[str, tuple[float, float]]] = {
+    "WEIGHT": {"kg": (0.3, 400.0)},
+    "HEIGHT": {"cm": (20.0, 260.0)},
+    "SYSTOLIC_BLOOD_PRESSURE": {"mm[Hg]": (40.0, 300.0)},
+    "DIASTOLIC_BLOOD_PRESSURE": {"mm[Hg]": (20.0, 200.0)},
+    "GLYCEMIA": {"g/L": (0.2, 8.0), "mmol/L": (1.0, 45.0)},
+    "HBA1C": {"%": (3.0, 20.0)},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRecord:
+    id: uuid.UUID
+    kind: str
+    label: str
+    details: str | None
+    occurred_on: date | None
+    entered_by_kind: str
+    entered_by_name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementRecord:
+    id: uuid.UUID
+    kind: str
+    value: float
+    unit: str
+    measured_at: datetime
+    entered_by_kind: str
+    entered_by_name: str
+
+
+ENTRY_COLUMNS = (
+    ProfileEntry.id,
+    ProfileEntry.kind,
+    ProfileEntry.label,
+    ProfileEntry.details,
+    ProfileEntry.occurred_on,
+    ProfileEntry.entered_by_kind,
+    ProfileEntry.entered_by_name,
+    ProfileEntry.created_at,
+)
+MEASUREMENT_COLUMNS = (
+    Measurement.id,
+    Measurement.kind,
+    Measurement.value,
+    Measurement.unit,
+    Measurement.measured_at,
+    Measurement.entered_by_kind,
+    Measurement.entered_by_name,
+)
+
+
+def _entered_by(access: Access) -> tuple[str, str]:
+    principal = access.principal
+    return principal.kind.value, principal.app_name or principal.display_name
+
+
+async def entries(access: Access, patient_id: uuid.UUID) -> list[EntryRecord]:
+    """Every entry of the profile, in one statement, oldest first."""
+    granted = await access.space(patient_id, Action.READ, SpacePart.PROFILE)
+    async with access.database.read() as connection:
+        rows = await connection.execute(
+            select(*ENTRY_COLUMNS)
+            .where(ProfileEntry.patient_id == patient_id)
+            .order_by(ProfileEntry.created_at, ProfileEntry.id)
+        )
+        found = [EntryRecord(*row) for row in rows]
+    access.read(granted, "MedicalProfile", patient_id)
+    return found
+
+
+async def measurements(
+    access: Access, patient_id: uuid.UUID, *, kind: str | None, limit: int, before: uuid.UUID | None
+) -> tuple[list[MeasurementRecord], bool]:
+    granted = await access.space(patient_id, Action.READ, SpacePart.PROFILE)
+    query = select(*MEASUREMENT_COLUMNS).where(Measurement.patient_id == patient_id)
+    if kind is not None:
+        query = query.where(Measurement.kind == kind)
+    if before is not None:
+        query = query.where(Measurement.id < before)
+    async with access.database.read() as connection:
+        rows = [
+            MeasurementRecord(*row)
+            for row in await connection.execute(query.order_by(Measurement.id.desc()).limit(limit + 1))
+        ]
+    access.read(granted, "Measurements", patient_id)
+    return rows[:limit], len(rows) > limit
+
+
+async def add_entry(
+    access: Access,
+    patient_id: uuid.UUID,
+    *,
+    kind: EntryKind,
+    label: str,
+    details: str | None,
+    occurred_on: date | None,
+) -> EntryRecord:
+    granted = await access.space(patient_id, Action.CREATE, SpacePart.PROFILE)
+    label = clean_text(label, field="label", min_length=1, max_length=300, what="The label")
+    details = clean_text(details, field="details", max_length=2000, what="The details") if details else None
+    if occurred_on is not None and occurred_on > utcnow().date():
+        raise BadUserInput("This date is in the future.", field="occurredOn")
+    entered_kind, entered_name = _entered_by(access)
+    async with access.database.session() as session:
+        connection = await session.connection()
+        row = (
+            await connection.execute(
+                insert(ProfileEntry)
+                .values(
+                    patient_id=patient_id,
+                    kind=kind.value,
+                    label=label,
+                    details=details,
+                    occurred_on=occurred_on,
+                    entered_by_kind=entered_kind,
+                    entered_by_name=entered_name,
+                    created_at=utcnow(),
+                )
+                .returning(*ENTRY_COLUMNS)
+            )
+        ).one()
+        record = EntryRecord(*row)
+        await access.write_entry(connection, granted, AccessAction.CREATE, "ProfileEntry", record.id)
+    return record
+
+
+async def add_measurement(
+    access: Access, patient_id: uuid.UUID, *, kind: str, value: float, unit: str, measured_at: datetime | None
+) -> MeasurementRecord:
+    granted = await access.space(patient_id, Action.CREATE, SpacePart.PROFILE)
+    units = MEASUREMENTS.get(kind)
+    if units is None:
+        raise BadUserInput(f"Unknown measurement {kind!r}.", field="kind")
+    bounds = units.get(unit)
+    if bounds is None:
+        raise BadUserInput(f"{kind} is measured in {', '.join(units)} (UCUM).", field="unit")
+    if not math.isfinite(value) or not bounds[0] <= value <= bounds[1]:
+        raise BadUserInput(f"{value} {unit} is not a plausible {kind.lower()}.", field="value")
+    when = measured_at or utcnow()
+    if when.tzinfo is None:
+        raise BadUserInput("Give the time with its zone (ISO 8601).", field="measuredAt")
+    if when > utcnow():
+        raise BadUserInput("This measurement is in the future.", field="measuredAt")
+    entered_kind, entered_name = _entered_by(access)
+    async with access.database.session() as session:
+        connection = await session.connection()
+        row = (
+            await connection.execute(
+                insert(Measurement)
+                .values(
+                    patient_id=patient_id,
+                    kind=kind,
+                    value=value,
+                    unit=unit,
+                    measured_at=when,
+                    entered_by_kind=entered_kind,
+                    entered_by_name=entered_name,
+                    created_at=utcnow(),
+                )
+                .returning(*MEASUREMENT_COLUMNS)
+            )
+        ).one()
+        record = MeasurementRecord(*row)
+        await access.write_entry(connection, granted, AccessAction.CREATE, "Measurement", record.id)
+    return record
