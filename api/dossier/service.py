@@ -356,9 +356,11 @@ async def _replaceable(access: Access, granted: SpaceAccess, document_id: uuid.U
     return record
 
 
-async def delete_document(access: Access, contents: Contents, document_id: uuid.UUID) -> None:
-    """The patient deletes any document they see; a professional only what they
-    authored. The content leaves the store; the journal keeps the trace."""
+async def _located(
+    access: Access, document_id: uuid.UUID, action: Action
+) -> tuple[DocumentRecord, str, DocumentDecision]:
+    """One document, its blob key and the decision for this action; NOT_FOUND when
+    it does not exist or is invisible to the principal, so the two look alike."""
     async with access.database.read() as connection:
         row = (
             await connection.execute(select(*COLUMNS, Document.blob_key).where(Document.id == document_id))
@@ -367,9 +369,16 @@ async def delete_document(access: Access, contents: Contents, document_id: uuid.
         raise NotFound("No such document.")
     record, blob_key = DocumentRecord(*row[:-1]), row[-1]
     facts = await access.facts(record.patient_id)
-    decision = document_decision(access.principal, facts, record.facts, Action.DELETE, utcnow())
+    decision = document_decision(access.principal, facts, record.facts, action, utcnow())
     if decision is DocumentDecision.INVISIBLE:
         raise NotFound("No such document.")
+    return record, blob_key, decision
+
+
+async def delete_document(access: Access, contents: Contents, document_id: uuid.UUID) -> None:
+    """The patient deletes any document they see; a professional only what they
+    authored. The content leaves the store; the journal keeps the trace."""
+    record, blob_key, decision = await _located(access, document_id, Action.DELETE)
     if decision is DocumentDecision.FORBIDDEN:
         raise Forbidden("You may not delete this document.")
     granted = await access.space(record.patient_id, Action.DELETE, SpacePart.DOCUMENTS)
@@ -390,19 +399,9 @@ async def download(
     access: Access, contents: Contents, document_id: uuid.UUID
 ) -> tuple[DocumentRecord, bytes]:
     """The content of a document the principal may download, journaled as DOWNLOAD."""
-    async with access.database.read() as connection:
-        row = (
-            await connection.execute(select(*COLUMNS, Document.blob_key).where(Document.id == document_id))
-        ).first()
-    if row is None:
-        raise NotFound("No such document.")
-    record, blob_key = DocumentRecord(*row[:-1]), row[-1]
-    facts = await access.facts(record.patient_id)
-    decision = document_decision(access.principal, facts, record.facts, Action.DOWNLOAD, utcnow())
-    if decision is DocumentDecision.INVISIBLE:
-        raise NotFound("No such document.")
+    record, blob_key, _ = await _located(access, document_id, Action.DOWNLOAD)
     granted = await access.space(record.patient_id, Action.DOWNLOAD, SpacePart.DOCUMENTS)
-    if Scope.DOCUMENTS_READ.value not in access.principal.scopes:
+    if not access.principal.has_scope(Scope.DOCUMENTS_READ.value):
         raise Forbidden("This token may not read documents.")
     content = await contents.open(record.patient_id, blob_key, record.sha256)
     access.read(granted, "Document", record.id, download=True)
@@ -437,15 +436,7 @@ async def documents_page(
 
 async def read_document(access: Access, document_id: uuid.UUID) -> DocumentRecord:
     """One document; NOT_FOUND when it does not exist or the principal may not see it."""
-    async with access.database.read() as connection:
-        row = (await connection.execute(select(*COLUMNS).where(Document.id == document_id))).first()
-    if row is None:
-        raise NotFound("No such document.")
-    record = DocumentRecord(*row)
-    facts = await access.facts(record.patient_id)
-    decision = document_decision(access.principal, facts, record.facts, Action.READ, utcnow())
-    if decision is DocumentDecision.INVISIBLE:
-        raise NotFound("No such document.")
+    record, _, _ = await _located(access, document_id, Action.READ)
     granted = await access.space(record.patient_id, Action.READ, SpacePart.DOCUMENTS)  # FORBIDDEN outside
     access.read(granted, "Document", record.id)
     return record
@@ -457,15 +448,7 @@ async def set_visibility(
     """Change visibility flags; each change must be the principal's to make."""
     if not changes:
         raise BadUserInput("Nothing to change.")
-    async with access.database.read() as connection:
-        row = (await connection.execute(select(*COLUMNS).where(Document.id == document_id))).first()
-    if row is None:
-        raise NotFound("No such document.")
-    record = DocumentRecord(*row)
-    facts = await access.facts(record.patient_id)
-    decision = document_decision(access.principal, facts, record.facts, Action.UPDATE, utcnow())
-    if decision is DocumentDecision.INVISIBLE:
-        raise NotFound("No such document.")
+    record, _, decision = await _located(access, document_id, Action.UPDATE)
     if decision is DocumentDecision.FORBIDDEN:
         raise Forbidden("You may not change this document.")
     granted = await access.space(record.patient_id, Action.UPDATE, SpacePart.DOCUMENTS)

@@ -106,3 +106,19 @@ async def test_a_revoked_token_revokes_its_links(client, gql, database, token_of
             insert(RevokedToken).values(jti=tokens.verify(token)["jti"], expires_at=utcnow())
         )
     assert (await client.get(link)).status_code == 401
+
+
+async def test_a_link_for_a_token_without_documents_read_is_refused(client, app, database, setting) -> None:
+    from api.identity.dev_tokens import find_account
+    from api.identity.service import principal_for
+
+    patient, doctor, _, record = setting
+    account = await find_account(database, str(doctor.account_id))
+    profile_only = principal_for(account, {"client_id": "test", "jti": "no-docs", "scope": "profile:read"})
+    url = urlsplit(app.state.content_links.url(profile_only, record.id))
+    response = await client.get(f"{url.path}?{url.query}")
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert ("DOWNLOAD", str(record.id)) not in {
+        (e.action, e.object_id) for e in await entries(database, patient.person_id)
+    }
