@@ -23,6 +23,7 @@ from api.graphql.schema import build_schema
 from api.graphql.view import GraphQLView
 from api.identity.keys import load_signing_key
 from api.identity.tokens import AccessTokens
+from api.interop.routes import fhir_export
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.migrations import is_at_head
 from api.oauth.routes import ROUTES as OAUTH_ROUTES
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Route("/readyz", readyz, methods=["GET"]),
         *OAUTH_ROUTES,
         Route("/documents/{document_id}/content", download, methods=["GET"]),
+        Route("/patients/{patient_id}/fhir-export", fhir_export, methods=["GET"]),
     ]
     if not settings.is_production:
         routes.append(Route("/", home, methods=["GET"]))

@@ -7,9 +7,10 @@ import asyncio
 import json
 import logging
 import sys
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from pydantic import ValidationError
 
@@ -53,7 +54,17 @@ def _parser() -> argparse.ArgumentParser:
         "Settings come from ESPACE_* environment variables (see README.md).",
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_service_commands(commands)
+    _add_catalogue_commands(commands)
+    _add_data_commands(commands)
+    _add_maintenance_commands(commands)
+    return parser
 
+
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _add_service_commands(commands: Commands) -> None:
     serve = commands.add_parser(
         "serve",
         help="serve the API (GraphiQL at /graphql in development)",
@@ -120,6 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     outbox.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     outbox.set_defaults(run=_outbox)
 
+
+def _add_catalogue_commands(commands: Commands) -> None:
     catalogue = commands.add_parser(
         "catalogue", help="the app catalogue's manifests", description="Check or sync the app manifests."
     )
@@ -142,6 +155,31 @@ def _parser() -> argparse.ArgumentParser:
     sync.set_defaults(run=_catalogue_sync)
     catalogue.set_defaults(run=lambda settings, args: catalogue.print_help() or EXIT_USAGE)
 
+
+def _add_data_commands(commands: Commands) -> None:
+    export = commands.add_parser(
+        "export",
+        help="write a patient's whole space as a FHIR R4 Bundle (portability)",
+        description="Write the space of a patient (id, INS or demo handle) as one FHIR R4 Bundle: identity, "
+        "profile, measurements and documents with their contents, as the patient sees them. The export "
+        "is written to the patient's journal.",
+    )
+    export.add_argument("--patient", required=True, metavar="ID_OR_INS", help="e.g. an id, an INS, nadia")
+    export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    export.set_defaults(run=_export)
+    bundles = commands.add_parser(
+        "import",
+        help="import FHIR R4 Bundles into the spaces they name (by INS)",
+        description="Import a FHIR R4 Bundle, or every *.json Bundle of a folder: Patient (matched by INS "
+        "and birth date), DocumentReference (with Binary or attachment data), Immunization, Observation, "
+        "AllergyIntolerance, Condition and the other profile resources. Idempotent; a file is imported "
+        "whole or not at all; what is refused is listed with its reason.",
+    )
+    bundles.add_argument("path", type=Path, help="a Bundle file or a folder of them")
+    bundles.set_defaults(run=_import)
+
+
+def _add_maintenance_commands(commands: Commands) -> None:
     dossier = commands.add_parser(
         "dossier", help="scheduled work on the dossier", description="Dossier jobs."
     )
@@ -181,7 +219,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     rewrap.set_defaults(run=_keys_rewrap)
     keys.set_defaults(run=lambda settings, args: keys.print_help() or EXIT_USAGE)
-    return parser
 
 
 def _on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -328,6 +365,98 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     )
     print(token)
     return 0
+
+
+async def _migrated(database: Database) -> None:
+    from api.migrations import is_at_head
+
+    if not await is_at_head(database):
+        raise CommandError("the database is not migrated: run `espace migrate` first")
+
+
+async def _patient_id(database: Database, who: str) -> uuid.UUID:
+    """A patient named by id, INS or demo handle."""
+    from api.directory import queries
+    from api.identity.dev_tokens import find_account
+
+    async with database.read() as connection:
+        by_ins = await queries.patient_id_by_ins(connection, who.strip().upper())
+    if by_ins is not None:
+        return by_ins
+    account = await find_account(database, who)
+    if account is None or account.patient_id is None:
+        raise CommandError(f"no patient {who!r} (an id, an INS or a demo handle)")
+    return account.patient_id
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from api.contents.service import contents_for
+    from api.interop.service import export_to
+
+    async def run(database: Database) -> str:
+        await _migrated(database)
+        patient_id = await _patient_id(database, args.patient)
+        contents = contents_for(settings, database)
+        if args.output is None:
+            export = await export_to(database, contents, patient_id, sys.stdout.buffer)
+            return export.patient.display_name
+        # Written aside, then renamed: a failed export leaves no half file behind.
+        partial = args.output.with_name(f".{args.output.name}.partial")
+        try:
+            with partial.open("wb") as output:
+                export = await export_to(database, contents, patient_id, output)
+            partial.replace(args.output)
+        finally:
+            partial.unlink(missing_ok=True)
+        return export.patient.display_name
+
+    name = _on_database(settings, run)
+    if args.output is not None:
+        print(f"Space of {name} exported to {args.output} (FHIR R4 Bundle).")
+    return 0
+
+
+def _progress(done: int, total: int, path: Path) -> None:
+    width = 30
+    filled = width * done // total
+    end = "\n" if done == total else ""
+    print(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {path.name[:40]:<40}",
+        end=end,
+        file=sys.stderr,
+    )
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from api.contents.service import contents_for
+    from api.interop.importer import FileReport, bundle_files, import_path
+
+    if not args.path.exists():
+        raise CommandError(f"no such file or folder: {args.path}")
+    if not bundle_files(args.path):
+        raise CommandError(f"no *.json file in {args.path}")
+
+    async def run(database: Database) -> list[FileReport]:
+        await _migrated(database)
+        contents = contents_for(settings, database)
+        return await import_path(
+            database, contents, args.path, max_bytes=settings.upload_max_bytes, progress=_progress
+        )
+
+    reports = _on_database(settings, run)
+    for report in reports:
+        if report.error:
+            print(f"{report.path}: refused, nothing imported: {report.error}")
+            continue
+        counts = (
+            ", ".join(f"{count} {kind}" for kind, count in sorted(report.imported.items())) or "nothing new"
+        )
+        print(f"{report.path}: {report.patient}: imported {counts}; {report.already} already there")
+        for resource, reason in report.refused:
+            print(f"  refused {resource}: {reason}")
+    refused_files = sum(1 for report in reports if report.error)
+    print(f"{len(reports) - refused_files} of {len(reports)} file(s) imported.")
+    return 1 if refused_files else 0
 
 
 def _outbox(settings: Settings, args: argparse.Namespace) -> int:

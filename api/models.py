@@ -8,6 +8,7 @@ from api.db import Base
 from api.directory import models as directory_models
 from api.dossier import models as dossier_models
 from api.identity import models as identity_models
+from api.interop import models as interop_models
 from api.journal import models as journal_models
 from api.oauth import models as oauth_models
 from api.profile import models as profile_models
@@ -20,6 +21,7 @@ __all__ = [
     "directory_models",
     "dossier_models",
     "identity_models",
+    "interop_models",
     "journal_models",
     "oauth_models",
     "profile_models",

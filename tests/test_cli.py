@@ -44,7 +44,8 @@ def loaded_var(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["serve"], ["migrate"], ["demo"], ["schema"], ["schema", "export"], ["token"], ["keys"]]
+    "command",
+    [[], ["serve"], ["migrate"], ["demo"], ["schema"], ["schema", "export"], ["token"], ["keys"], ["export"]],
 )
 def test_every_command_has_help(command: list[str], capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:

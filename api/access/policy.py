@@ -25,6 +25,8 @@ class Action(StrEnum):
     UPDATE = "UPDATE"
     DELETE = "DELETE"
     DOWNLOAD = "DOWNLOAD"
+    # The whole space as one file (portability): the patient's or a legal representative's.
+    EXPORT = "EXPORT"
 
 
 class SpacePart(StrEnum):
@@ -125,9 +127,11 @@ def space_decision(
     relation = relation_of(principal, facts, now)
     allowed = _space_allows(relation, facts, action, part)
     if principal.kind is PrincipalKind.APP and (
-        part in _NEVER_FOR_APPS or (part is SpacePart.CARE_TEAM and action not in _READ)
+        part in _NEVER_FOR_APPS
+        or (part is SpacePart.CARE_TEAM and action not in _READ)
+        or action is Action.EXPORT
     ):
-        allowed = False  # apps never read the journal nor manage who has access
+        allowed = False  # apps never read the journal, manage who has access nor take the whole space
     emergency = relation is Relation.EMERGENCY
     reason = facts.emergency.reason if emergency and facts.emergency else None
     return SpaceDecision(allowed, relation, emergency, reason)

@@ -133,3 +133,19 @@ async def password_hash(connection: AsyncConnection, account_id: uuid.UUID) -> s
 def organization_name_of(organization_id: ColumnElement[Any]) -> ScalarSelect[Any]:
     """The name of an organization, as a scalar subquery other statements embed."""
     return select(Organization.name).where(Organization.id == organization_id).scalar_subquery()
+
+
+async def professional_ids_by_rpps(connection: AsyncConnection, rpps: Sequence[str]) -> dict[str, uuid.UUID]:
+    rows = await connection.execute(
+        select(Professional.rpps, Professional.id).where(Professional.rpps.in_(rpps))
+    )
+    return {row.rpps: row.id for row in rows}
+
+
+async def organization_ids_by_finess(
+    connection: AsyncConnection, finess: Sequence[str]
+) -> dict[str, uuid.UUID]:
+    rows = await connection.execute(
+        select(Organization.finess, Organization.id).where(Organization.finess.in_(finess))
+    )
+    return {row.finess: row.id for row in rows}

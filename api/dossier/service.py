@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.access.documents import visible_documents
 from api.access.notices import wants_document_notices
@@ -137,24 +140,15 @@ async def _deposit_space(access: Access, request: DepositRequest) -> SpaceAccess
     return await access.space(request.patient_id, Action.CREATE, SpacePart.DOCUMENTS)
 
 
-def _validate(
-    access: Access, request: DepositRequest, upload: Upload, max_bytes: int
-) -> tuple[str, str, str]:
-    """(category, title, mime type), or BAD_USER_INPUT naming the field."""
-    known = document_types().types.get(request.type_code)
+def checked_document(type_code: str, title: str, upload: Upload, max_bytes: int) -> tuple[str, str, str]:
+    """(category, title, mime type) of any new document, deposited or imported;
+    BAD_USER_INPUT naming the field."""
+    known = document_types().types.get(type_code)
     if known is None:
         raise BadUserInput(
-            f"Unknown document type {request.type_code!r} (a LOINC code of the list).", field="typeCode"
+            f"Unknown document type {type_code!r} (a LOINC code of the list).", field="typeCode"
         )
-    title = clean_text(request.title, field="title", min_length=1, max_length=300, what="The title")
-    if request.idempotency_key is not None:
-        clean_text(
-            request.idempotency_key, field="idempotencyKey", min_length=1, max_length=100, what="The key"
-        )
-    if request.hidden_from_patient and access.principal.kind is not PrincipalKind.PROFESSIONAL:
-        raise BadUserInput(
-            "Only a professional hides a document from the patient.", field="hiddenFromPatient"
-        )
+    title = clean_text(title, field="title", min_length=1, max_length=300, what="The title")
     if len(upload.content) > max_bytes:
         raise BadUserInput(f"The file is larger than {max_bytes} bytes.", field="file")
     mime_type = formats.detect(upload.content)
@@ -166,6 +160,22 @@ def _validate(
     ):
         raise BadUserInput(f"The file is {mime_type}, not {declared} as announced.", field="file")
     return known.category, title, mime_type
+
+
+def _validate(
+    access: Access, request: DepositRequest, upload: Upload, max_bytes: int
+) -> tuple[str, str, str]:
+    """(category, title, mime type), or BAD_USER_INPUT naming the field."""
+    checked = checked_document(request.type_code, request.title, upload, max_bytes)
+    if request.idempotency_key is not None:
+        clean_text(
+            request.idempotency_key, field="idempotencyKey", min_length=1, max_length=100, what="The key"
+        )
+    if request.hidden_from_patient and access.principal.kind is not PrincipalKind.PROFESSIONAL:
+        raise BadUserInput(
+            "Only a professional hides a document from the patient.", field="hiddenFromPatient"
+        )
+    return checked
 
 
 async def deposit(
@@ -207,16 +217,10 @@ async def deposit(
         "masked_even_in_emergency": bool(replaced and replaced.masked_even_in_emergency),
         "replaces_id": request.replaces_id,
     }
-    # Searchable words: title, type, author, organization and the document's own text.
-    known = document_types().types[request.type_code]
     author = (
         principal.display_name if principal.kind is PrincipalKind.PROFESSIONAL and not principal.feed else ""
     )
-    extracted = await asyncio.to_thread(text.extract, upload.content, mime_type)  # PDF parsing: off the loop
-    body = " ".join(
-        part for part in (title, known.label_fr, author, principal.organization_name or "", extracted) if part
-    )
-    row["search_vector"] = search.vector_value(access.database.engine.dialect.name, body)
+    body = await searchable_words(row, upload.content, author, principal.organization_name)
     async with access.database.session() as session:
         connection = await session.connection()
         if request.replaces_id is not None:
@@ -232,9 +236,7 @@ async def deposit(
             )
             if not replaced.rowcount:
                 raise BadUserInput("This document was already replaced.", field="replacesId")
-        inserted = await connection.execute(insert(Document).values(**row).returning(*COLUMNS))
-        record = DocumentRecord(*inserted.one())
-        await search.index_sqlite(connection, record.id, body)
+        record = await insert_document(connection, row, body)
         if request.idempotency_key is not None:
             # An expired use of the key makes way; then, in the deposit's transaction, a
             # concurrent twin fails on the key (CONFLICT) and creates nothing.
@@ -271,6 +273,25 @@ async def deposit(
                     "title": record.title,
                 },
             )
+    return record
+
+
+async def searchable_words(
+    row: dict[str, Any], content: bytes, author: str | None, organization: str | None
+) -> str:
+    """What search finds a document by: title, type, author, organization and its own text."""
+    label = document_types().types[row["type_code"]].label_fr
+    extracted = await asyncio.to_thread(text.extract, content, row["mime_type"])  # PDF parsing: off the loop
+    return " ".join(part for part in (row["title"], label, author, organization, extracted) if part)
+
+
+async def insert_document(connection: AsyncConnection, row: dict[str, Any], words: str) -> DocumentRecord:
+    """Insert a document row (its blob already stored) and index its words, in the
+    caller's transaction; the one way rows enter the dossier, deposited or imported."""
+    values = {**row, "search_vector": search.vector_value(connection.dialect.name, words)}
+    inserted = await connection.execute(insert(Document).values(**values).returning(*COLUMNS))
+    record = DocumentRecord(*inserted.one())
+    await search.index_sqlite(connection, record.id, words)
     return record
 
 
@@ -466,3 +487,39 @@ async def set_visibility(
         record = DocumentRecord(*updated.one())
         await access.write_entry(connection, granted, AccessAction.UPDATE, "Document", record.id)
     return record
+
+
+async def documents_to_export(
+    access: Access, contents: Contents, patient_id: uuid.UUID, *, batch: int = 50
+) -> AsyncIterator[tuple[DocumentRecord, bytes]]:
+    """Every document of the space the principal may see, replaced versions
+    included, oldest first, each with its content, a batch of rows at a time
+    (a space's contents never sit in memory together). Unjournaled one by one:
+    the export's own journal entry stands for it (api.interop)."""
+    granted = await access.space(patient_id, Action.EXPORT, SpacePart.DOCUMENTS)
+    after: uuid.UUID | None = None
+    while True:
+        query = select(*COLUMNS, Document.blob_key).where(
+            Document.patient_id == granted.patient_id,
+            visible_documents(access.principal, granted, Document),
+        )
+        if after is not None:
+            query = query.where(Document.id > after)
+        async with access.database.read() as connection:
+            rows = (await connection.execute(query.order_by(Document.id).limit(batch))).all()
+        for row in rows:
+            record = DocumentRecord(*row[:-1])
+            yield record, await contents.open(record.patient_id, row[-1], record.sha256)
+        if len(rows) < batch:
+            return
+        after = rows[-1].id
+
+
+async def present_document_ids(
+    connection: AsyncConnection, patient_id: uuid.UUID, ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these ids are documents of the space (an import skips what is already here)."""
+    found = await connection.scalars(
+        select(Document.id).where(Document.patient_id == patient_id, Document.id.in_(ids))
+    )
+    return set(found)

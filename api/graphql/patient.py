@@ -18,6 +18,7 @@ from api.directory.records import PatientRecord
 from api.directory.types import PatientIdentityFields
 from api.dossier.types import PatientDossierFields
 from api.graphql.context import Info
+from api.interop.types import PatientInteropFields
 from api.journal.types import PatientJournalFields
 from api.oauth.types import PatientAppFields
 from api.profile.types import PatientProfileFields
@@ -31,6 +32,7 @@ class Patient(
     PatientAccessFields,
     PatientJournalFields,
     PatientAppFields,
+    PatientInteropFields,
     relay.Node,
 ):
     id: relay.NodeID[str]

@@ -19,6 +19,8 @@ class AccessAction(StrEnum):
     DELETE = "DELETE"
     DOWNLOAD = "DOWNLOAD"
     EMERGENCY_OPEN = "EMERGENCY_OPEN"
+    EXPORT = "EXPORT"
+    IMPORT = "IMPORT"
 
 
 @dataclass(frozen=True, slots=True)

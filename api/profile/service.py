@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.access.policy import Action, SpacePart
 from api.access.service import Access
@@ -110,48 +111,20 @@ async def measurements(
     return rows[:limit], len(rows) > limit
 
 
-async def add_entry(
-    access: Access,
-    patient_id: uuid.UUID,
-    *,
-    kind: EntryKind,
-    label: str,
-    details: str | None,
-    occurred_on: date | None,
-) -> EntryRecord:
-    granted = await access.space(patient_id, Action.CREATE, SpacePart.PROFILE)
+def checked_entry(
+    label: str, details: str | None, occurred_on: date | None
+) -> tuple[str, str | None, date | None]:
+    """An entry's words and date as stored; BAD_USER_INPUT naming the field."""
     label = clean_text(label, field="label", min_length=1, max_length=300, what="The label")
     details = clean_text(details, field="details", max_length=2000, what="The details") if details else None
     if occurred_on is not None and occurred_on > utcnow().date():
         raise BadUserInput("This date is in the future.", field="occurredOn")
-    entered_kind, entered_name = _entered_by(access)
-    async with access.database.session() as session:
-        connection = await session.connection()
-        row = (
-            await connection.execute(
-                insert(ProfileEntry)
-                .values(
-                    patient_id=patient_id,
-                    kind=kind.value,
-                    label=label,
-                    details=details,
-                    occurred_on=occurred_on,
-                    entered_by_kind=entered_kind,
-                    entered_by_name=entered_name,
-                    created_at=utcnow(),
-                )
-                .returning(*ENTRY_COLUMNS)
-            )
-        ).one()
-        record = EntryRecord(*row)
-        await access.write_entry(connection, granted, AccessAction.CREATE, "ProfileEntry", record.id)
-    return record
+    return label, details, occurred_on
 
 
-async def add_measurement(
-    access: Access, patient_id: uuid.UUID, *, kind: str, value: float, unit: str, measured_at: datetime | None
-) -> MeasurementRecord:
-    granted = await access.space(patient_id, Action.CREATE, SpacePart.PROFILE)
+def checked_measurement(kind: str, value: float, unit: str, measured_at: datetime | None) -> datetime:
+    """When the measurement was taken; BAD_USER_INPUT for an unknown kind, a unit
+    that is not UCUM for it, an implausible value or a time in the future."""
     units = MEASUREMENTS.get(kind)
     if units is None:
         raise BadUserInput(f"Unknown measurement {kind!r}.", field="kind")
@@ -165,25 +138,145 @@ async def add_measurement(
         raise BadUserInput("Give the time with its zone (ISO 8601).", field="measuredAt")
     if when > utcnow():
         raise BadUserInput("This measurement is in the future.", field="measuredAt")
-    entered_kind, entered_name = _entered_by(access)
+    return when
+
+
+async def insert_entry(
+    connection: AsyncConnection,
+    patient_id: uuid.UUID,
+    *,
+    kind: str,
+    label: str,
+    details: str | None,
+    occurred_on: date | None,
+    entered_by: tuple[str, str],
+) -> EntryRecord:
+    """Insert a checked entry in the caller's transaction (written or imported)."""
+    row = await connection.execute(
+        insert(ProfileEntry)
+        .values(
+            patient_id=patient_id,
+            kind=kind,
+            label=label,
+            details=details,
+            occurred_on=occurred_on,
+            entered_by_kind=entered_by[0],
+            entered_by_name=entered_by[1],
+            created_at=utcnow(),
+        )
+        .returning(*ENTRY_COLUMNS)
+    )
+    return EntryRecord(*row.one())
+
+
+async def insert_measurement(
+    connection: AsyncConnection,
+    patient_id: uuid.UUID,
+    *,
+    kind: str,
+    value: float,
+    unit: str,
+    measured_at: datetime,
+    entered_by: tuple[str, str],
+) -> MeasurementRecord:
+    """Insert a checked measurement in the caller's transaction (written or imported)."""
+    row = await connection.execute(
+        insert(Measurement)
+        .values(
+            patient_id=patient_id,
+            kind=kind,
+            value=value,
+            unit=unit,
+            measured_at=measured_at,
+            entered_by_kind=entered_by[0],
+            entered_by_name=entered_by[1],
+            created_at=utcnow(),
+        )
+        .returning(*MEASUREMENT_COLUMNS)
+    )
+    return MeasurementRecord(*row.one())
+
+
+async def add_entry(
+    access: Access,
+    patient_id: uuid.UUID,
+    *,
+    kind: EntryKind,
+    label: str,
+    details: str | None,
+    occurred_on: date | None,
+) -> EntryRecord:
+    granted = await access.space(patient_id, Action.CREATE, SpacePart.PROFILE)
+    label, details, occurred_on = checked_entry(label, details, occurred_on)
     async with access.database.session() as session:
         connection = await session.connection()
-        row = (
-            await connection.execute(
-                insert(Measurement)
-                .values(
-                    patient_id=patient_id,
-                    kind=kind,
-                    value=value,
-                    unit=unit,
-                    measured_at=when,
-                    entered_by_kind=entered_kind,
-                    entered_by_name=entered_name,
-                    created_at=utcnow(),
-                )
-                .returning(*MEASUREMENT_COLUMNS)
-            )
-        ).one()
-        record = MeasurementRecord(*row)
+        record = await insert_entry(
+            connection,
+            patient_id,
+            kind=kind.value,
+            label=label,
+            details=details,
+            occurred_on=occurred_on,
+            entered_by=_entered_by(access),
+        )
+        await access.write_entry(connection, granted, AccessAction.CREATE, "ProfileEntry", record.id)
+    return record
+
+
+async def add_measurement(
+    access: Access, patient_id: uuid.UUID, *, kind: str, value: float, unit: str, measured_at: datetime | None
+) -> MeasurementRecord:
+    granted = await access.space(patient_id, Action.CREATE, SpacePart.PROFILE)
+    when = checked_measurement(kind, value, unit, measured_at)
+    async with access.database.session() as session:
+        connection = await session.connection()
+        record = await insert_measurement(
+            connection,
+            patient_id,
+            kind=kind,
+            value=value,
+            unit=unit,
+            measured_at=when,
+            entered_by=_entered_by(access),
+        )
         await access.write_entry(connection, granted, AccessAction.CREATE, "Measurement", record.id)
     return record
+
+
+async def profile_to_export(
+    access: Access, patient_id: uuid.UUID
+) -> tuple[list[EntryRecord], list[MeasurementRecord]]:
+    """The whole profile for an export (unjournaled here: the export's entry stands for it)."""
+    await access.space(patient_id, Action.EXPORT, SpacePart.PROFILE)
+    async with access.database.read() as connection:
+        found_entries = [
+            EntryRecord(*row)
+            for row in await connection.execute(
+                select(*ENTRY_COLUMNS)
+                .where(ProfileEntry.patient_id == patient_id)
+                .order_by(ProfileEntry.created_at, ProfileEntry.id)
+            )
+        ]
+        found_measurements = [
+            MeasurementRecord(*row)
+            for row in await connection.execute(
+                select(*MEASUREMENT_COLUMNS)
+                .where(Measurement.patient_id == patient_id)
+                .order_by(Measurement.measured_at, Measurement.id)
+            )
+        ]
+    return found_entries, found_measurements
+
+
+async def present_ids(
+    connection: AsyncConnection, patient_id: uuid.UUID, ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these ids are entries or measurements of the space (for the import)."""
+    present: set[uuid.UUID] = set()
+    for table in (ProfileEntry, Measurement):
+        present.update(
+            await connection.scalars(
+                select(table.id).where(table.patient_id == patient_id, table.id.in_(ids))
+            )
+        )
+    return present

@@ -29,6 +29,7 @@ JOURNALED_AS = {
     "documents": "Document",
     "profile": "MedicalProfile",
     "document": "Document",
+    "fhirExportUrl": None,
 }
 
 SCHEMA = build_schema()._schema

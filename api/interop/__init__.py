@@ -1,0 +1,1 @@
+"""Interoperability: the space as FHIR R4 (export for portability, import)."""

@@ -1,0 +1,37 @@
+"""Interoperability: the source resources each import brought in.
+
+Revision ID: 0007_interop
+Revises: 0006_profile
+Create Date: 2026-11-29
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from api.db import UTCDateTime
+
+revision = "0007_interop"
+down_revision = "0006_profile"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "imported_resources",
+        sa.Column("patient_id", sa.Uuid(), nullable=False),
+        sa.Column("source_key", sa.String(300), nullable=False),
+        sa.Column("object_type", sa.String(40), nullable=False),
+        sa.Column("object_id", sa.Uuid(), nullable=False),
+        sa.Column("imported_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patients.id"], name="fk_imported_resources_patient_id_patients"
+        ),
+        sa.PrimaryKeyConstraint("patient_id", "source_key", name="pk_imported_resources"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("imported_resources")
