@@ -14,9 +14,10 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.access.documents import visible_documents
@@ -94,6 +95,24 @@ class DocumentCriteria:
     service_date_from: date | None = None
     service_date_to: date | None = None
     include_replaced: bool = False
+
+
+class DocumentOrder(StrEnum):
+    """The orders of CONTRACT.graphql's DocumentOrder; each ends on the id (descending)."""
+
+    SERVICE_DATE_DESC = "SERVICE_DATE_DESC"
+    DEPOSITED_AT_DESC = "DEPOSITED_AT_DESC"
+    RELEVANCE = "RELEVANCE"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPosition:
+    """A document's place in an order, for keyset pagination: its sort key (the
+    service date, possibly None, for SERVICE_DATE_DESC; the relevance score for
+    RELEVANCE; unused for DEPOSITED_AT_DESC, ids being time-ordered) and its id."""
+
+    id: uuid.UUID
+    key: date | int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +239,9 @@ async def deposit(
     author = (
         principal.display_name if principal.kind is PrincipalKind.PROFESSIONAL and not principal.feed else ""
     )
-    body = await searchable_words(row, upload.content, author, principal.organization_name)
+    words = await searchable_words(
+        access.database.engine.dialect.name, row, upload.content, author, principal.organization_name
+    )
     async with access.database.session() as session:
         connection = await session.connection()
         if request.replaces_id is not None:
@@ -236,7 +257,7 @@ async def deposit(
             )
             if not replaced.rowcount:
                 raise BadUserInput("This document was already replaced.", field="replacesId")
-        record = await insert_document(connection, row, body)
+        record = await insert_document(connection, row, words)
         if request.idempotency_key is not None:
             # An expired use of the key makes way; then, in the deposit's transaction, a
             # concurrent twin fails on the key (CONFLICT) and creates nothing.
@@ -276,28 +297,47 @@ async def deposit(
     return record
 
 
+@dataclass(frozen=True, slots=True)
+class SearchWords:
+    """What search finds a document by, ready to index on either dialect."""
+
+    title: str
+    rest: str  # type, author, organization and the document's own text
+    sqlite: search.SqliteEntry | None
+
+
 async def searchable_words(
-    row: dict[str, Any], content: bytes, author: str | None, organization: str | None
-) -> str:
-    """What search finds a document by: title, type, author, organization and its own text."""
+    dialect: str, row: dict[str, Any], content: bytes, author: str | None, organization: str | None
+) -> SearchWords:
     label = document_types().types[row["type_code"]].label_fr
     extracted = await asyncio.to_thread(text.extract, content, row["mime_type"])  # PDF parsing: off the loop
-    return " ".join(part for part in (row["title"], label, author, organization, extracted) if part)
+    rest = " ".join(part for part in (label, author, organization, extracted) if part)
+    entry = await asyncio.to_thread(
+        search.sqlite_entry, dialect, row["title"], rest
+    )  # stemming: off the loop
+    return SearchWords(row["title"], rest, entry)
 
 
-async def insert_document(connection: AsyncConnection, row: dict[str, Any], words: str) -> DocumentRecord:
+async def insert_document(
+    connection: AsyncConnection, row: dict[str, Any], words: SearchWords
+) -> DocumentRecord:
     """Insert a document row (its blob already stored) and index its words, in the
     caller's transaction; the one way rows enter the dossier, deposited or imported."""
-    values = {**row, "search_vector": search.vector_value(connection.dialect.name, words)}
-    inserted = await connection.execute(insert(Document).values(**values).returning(*COLUMNS))
+    vector = search.vector_value(connection.dialect.name, f"{words.title} {words.rest}")
+    inserted = await connection.execute(
+        insert(Document).values(**row, search_vector=vector).returning(*COLUMNS)
+    )
     record = DocumentRecord(*inserted.one())
-    await search.index_sqlite(connection, record.id, words)
+    await search.index_sqlite(connection, record.id, record.patient_id, words.sqlite)
     return record
 
 
 def _visible_query(
     access: Access, granted: SpaceAccess, criteria: DocumentCriteria, words: str | None
-) -> Select:  # type: ignore[type-arg]
+) -> tuple[Select, ColumnElement[int] | None]:  # type: ignore[type-arg]
+    """What the principal may see of this space, narrowed by the criteria and the
+    search words; with words, also the relevance score of each document."""
+    score = None
     query = select(*COLUMNS).where(
         Document.patient_id == granted.patient_id, visible_documents(access.principal, granted, Document)
     )
@@ -312,15 +352,15 @@ def _visible_query(
     if criteria.service_date_to is not None:
         query = query.where(Document.service_date <= criteria.service_date_to)
     if words:
-        matching = search.matches(access.database.engine.dialect.name, words)
-        if matching is None:
+        matched = search.matching(query, access.database.engine.dialect.name, words, granted.patient_id)
+        if matched is None:
             raise BadUserInput("Search with at least one word.", field="search")
-        query = query.where(matching)
+        query, score = matched
     if not criteria.include_replaced:
         query = query.where(Document.status == DocumentStatus.CURRENT.value)
     if criteria.categories:
         query = query.where(Document.category.in_(criteria.categories))
-    return query
+    return query, score
 
 
 async def _replay(access: Access, key: str, fingerprint: str) -> DocumentRecord | None:
@@ -434,25 +474,60 @@ async def documents_page(
     patient_id: uuid.UUID,
     *,
     limit: int,
-    before: uuid.UUID | None,
+    after: DocumentPosition | None,
     criteria: DocumentCriteria | None = None,
     words: str | None = None,
-) -> tuple[list[DocumentRecord], int, bool]:
-    """Newest first: the page, how many the principal may see in all, and whether more follow.
-    With `words`, only documents matching all of them (what a search returns is journaled too)."""
+    order: DocumentOrder = DocumentOrder.DEPOSITED_AT_DESC,
+) -> tuple[list[tuple[DocumentRecord, DocumentPosition]], int, bool]:
+    """One page in `order`, after `after`: each document with its position, how many
+    the principal may see in all, and whether more follow. With `words`, only
+    documents matching all of them (what a search returns is journaled too).
+    Keyset pagination: a document deposited between two pages never repeats or
+    shifts another one out of the listing."""
     granted = await access.space(patient_id, Action.READ, SpacePart.DOCUMENTS)
+    if order is DocumentOrder.RELEVANCE and words is None:
+        raise BadUserInput("Order by RELEVANCE only with a `search`.", field="orderBy")
     if words is not None:
         words = clean_text(words, field="search", min_length=1, max_length=200, what="The search")
-    query = _visible_query(access, granted, criteria or DocumentCriteria(), words)
-    page_query = query.order_by(Document.id.desc()).limit(limit + 1)
-    if before is not None:
-        page_query = page_query.where(Document.id < before)
+    query, score = _visible_query(access, granted, criteria or DocumentCriteria(), words)
+    key: ColumnElement | None = None  # type: ignore[type-arg]
+    if order is DocumentOrder.RELEVANCE:
+        key = score
+        page_query = query.add_columns(key).order_by(key.desc(), Document.id.desc())  # type: ignore[union-attr]
+    elif order is DocumentOrder.SERVICE_DATE_DESC:
+        key = Document.service_date
+        page_query = query.add_columns(key).order_by(key.desc().nulls_last(), Document.id.desc())
+    else:
+        page_query = query.order_by(Document.id.desc())
+    if after is not None:
+        page_query = page_query.where(_after(order, key, after))
+    page_query = page_query.limit(limit + 1)
     async with access.database.read() as connection:
-        rows = [DocumentRecord(*row) for row in await connection.execute(page_query)]
+        rows = list(await connection.execute(page_query))
         total = int(await connection.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    for record in rows[:limit]:
+    width = len(COLUMNS)
+    page = []
+    for row in rows[:limit]:
+        record = DocumentRecord(*row[:width])
+        page.append((record, DocumentPosition(record.id, row[width] if key is not None else None)))
         access.read(granted, "Document", record.id)
-    return rows[:limit], total, len(rows) > limit
+    return page, total, len(rows) > limit
+
+
+def _after(
+    order: DocumentOrder,
+    key: ColumnElement | None,  # type: ignore[type-arg]
+    position: DocumentPosition,
+) -> ColumnElement[bool]:
+    """The documents that come after `position` in `order` (sort key descending, then id)."""
+    later_id = Document.id < position.id
+    if key is None:
+        return later_id
+    if order is DocumentOrder.SERVICE_DATE_DESC and position.key is None:
+        # Undated documents come last, by id among themselves.
+        return and_(key.is_(None), later_id)
+    tail = [key.is_(None)] if order is DocumentOrder.SERVICE_DATE_DESC else []
+    return or_(key < position.key, and_(key == position.key, later_id), *tail)
 
 
 async def read_document(access: Access, document_id: uuid.UUID) -> DocumentRecord:

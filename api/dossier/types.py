@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -18,18 +20,74 @@ from api.dossier import service
 from api.dossier.document_types import document_types
 from api.dossier.models import DocumentStatus
 from api.dossier.records import DocumentRecord
+from api.dossier.service import DocumentOrder, DocumentPosition
 from api.errors import BadUserInput, NotFound
 from api.graphql.context import Info
 from api.graphql.enums import PrincipalKind
 from api.graphql.ids import decode_id
-from api.graphql.pagination import MAX_CURSOR, PageInfo, decode_cursor, encode_cursor, page_size
+from api.graphql.pagination import (
+    MAX_CURSOR,
+    MAX_SQL_INTEGER,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
 from api.graphql.payloads import UserError
 from api.graphql.permissions import first_party_only, scoped
 from api.identity.scopes import Scope
 
 CURSOR_KIND = "documents"
+# Cursors of the other orders carry their sort key too: "<kind>:<key>:<id>".
+KEYED_CURSOR_KINDS = {
+    DocumentOrder.SERVICE_DATE_DESC: "documents.serviceDate",
+    DocumentOrder.RELEVANCE: "documents.relevance",
+}
+MAX_CURSOR_LENGTH = 200
 
 strawberry.enum(DocumentStatus, description="CURRENT, or REPLACED by a newer version.")
+strawberry.enum(
+    DocumentOrder,
+    description="How documents are listed: SERVICE_DATE_DESC (care date, newest first, undated last), "
+    "DEPOSITED_AT_DESC (newest deposit first, the default), RELEVANCE (best match first; with `search`).",
+)
+
+
+def document_cursor(order: DocumentOrder, position: DocumentPosition) -> str:
+    """An opaque cursor: the order it belongs to, the sort key and the id."""
+    kind = KEYED_CURSOR_KINDS.get(order)
+    if kind is None:
+        # DEPOSITED_AT_DESC keeps the cursors it always had: ids are time-ordered.
+        return encode_cursor(CURSOR_KIND, position.id.int)
+    key = "" if position.key is None else str(position.key)
+    return base64.urlsafe_b64encode(f"{kind}:{key}:{position.id.int}".encode()).decode()
+
+
+def document_position(order: DocumentOrder, cursor: str | None) -> DocumentPosition | None:
+    """The position a cursor of this order names; BAD_USER_INPUT for anything else
+    (garbage, tampering, a cursor of another order or connection)."""
+    kind = KEYED_CURSOR_KINDS.get(order)
+    if kind is None:
+        position = decode_cursor(CURSOR_KIND, cursor, maximum=MAX_CURSOR)
+        return None if position is None else DocumentPosition(uuid.UUID(int=position))
+    if cursor is None:
+        return None
+    invalid = BadUserInput("This cursor is not valid here.", field="after")
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise invalid
+    try:
+        prefix, key, value = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        document_id = int(value)
+        if prefix != kind or not 0 <= document_id < MAX_CURSOR:
+            raise invalid
+        if order is DocumentOrder.RELEVANCE:
+            score = int(key)
+            if not 0 <= score < MAX_SQL_INTEGER:
+                raise invalid
+            return DocumentPosition(uuid.UUID(int=document_id), score)
+        return DocumentPosition(uuid.UUID(int=document_id), date.fromisoformat(key) if key else None)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise invalid from error
 
 
 @strawberry.enum(description="The kind of document.")
@@ -162,7 +220,7 @@ class DocumentEdge:
     node: Document = strawberry.field(description="The document.")
 
 
-@strawberry.type(description="A page of documents, newest first.")
+@strawberry.type(description="A page of documents, in the order asked (newest deposit first by default).")
 class DocumentConnection:
     edges: list[DocumentEdge] = strawberry.field(description="The documents of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page stands.")
@@ -209,31 +267,35 @@ class PatientDossierFields(PatientFields):
     """The dossier part of `Patient`."""
 
     @strawberry.field(
-        description="Documents of the dossier the caller may see, newest first; what it may not see is "
-        "neither returned nor counted. Each read by anyone but the patient is journaled.",
+        description="Documents of the dossier the caller may see, newest deposit first unless `orderBy` "
+        "says otherwise; what it may not see is neither returned nor counted. Each read by anyone but "
+        "the patient is journaled.",
         **scoped(Scope.DOCUMENTS_READ),
     )
     async def documents(
         self,
         info: Info,
+        *,
         first: int | None = None,
         after: str | None = None,
         filter: DocumentFilter | None = None,
         search: str | None = None,
+        order_by: DocumentOrder | None = None,
     ) -> DocumentConnection | None:
         limit = page_size(first)
-        position = decode_cursor(CURSOR_KIND, after, maximum=MAX_CURSOR)
-        records, total, more = await service.documents_page(
+        order = order_by or DocumentOrder.DEPOSITED_AT_DESC
+        page, total, more = await service.documents_page(
             info.context.require_access(),
             self.record.id,
             limit=limit,
-            before=uuid.UUID(int=position) if position is not None else None,
+            after=document_position(order, after),
             criteria=filter.criteria() if filter else None,
             words=search,
+            order=order,
         )
         edges = [
-            DocumentEdge(cursor=encode_cursor(CURSOR_KIND, record.id.int), node=Document.from_record(record))
-            for record in records
+            DocumentEdge(cursor=document_cursor(order, position), node=Document.from_record(record))
+            for record, position in page
         ]
         return DocumentConnection(
             edges=edges,

@@ -222,7 +222,7 @@ async def _write(database: Database, contents: Contents, plan: Plan, report: Fil
                     "blob_key": blob.blob_key,
                     "replaces_id": ids.get(item.replaces) if item.replaces else None,
                 }
-                words = await dossier.searchable_words(row, item.content, None, None)
+                words = await dossier.searchable_words(connection.dialect.name, row, item.content, None, None)
                 await dossier.insert_document(connection, row, words)
                 imported.append((item.key, "Document", row["id"]))
             for entry in entries:

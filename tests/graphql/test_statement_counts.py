@@ -55,3 +55,46 @@ async def test_spaces_of_a_representative_load_in_constant_statements(
     assert reads_two == reads_five == 4
     # The journal is written space by space (each its own chain), three statements each.
     assert journal_five > journal_two
+
+
+async def test_a_page_of_documents_takes_the_same_statements_whatever_its_size(
+    gql, database, contents, token_of, count_statements
+) -> None:
+    from datetime import date
+
+    from api.access.models import CareRole
+    from tests import factories
+
+    patient = await factories.make_patient(database)
+    doctor = await factories.make_professional(database)
+    await factories.add_to_care_team(database, patient, doctor, CareRole.MEDECIN_TRAITANT)
+    for index in range(6):
+        await factories.deposit(
+            database,
+            contents,
+            patient,
+            by=doctor if index % 2 else None,
+            title=f"Glycémie {index}",
+            service_date=date(2024, 1, index + 1),
+        )
+    token = await token_of(patient)
+    query = """query($id: ID!, $first: Int!, $order: DocumentOrder, $q: String) {
+      patient(id: $id) { documents(first: $first, orderBy: $order, search: $q) {
+        totalCount edges { cursor node { title serviceDate author { displayName } } } } } }"""
+
+    async def statements(first: int, order: str, search: str | None) -> int:
+        before = count_statements.count
+        body = await gql(
+            query, {"id": patient.global_id, "first": first, "order": order, "q": search}, token=token
+        )
+        assert "errors" not in body, body
+        assert len(body["data"]["patient"]["documents"]["edges"]) == first
+        return count_statements.count - before
+
+    for order, search in (
+        ("DEPOSITED_AT_DESC", None),
+        ("SERVICE_DATE_DESC", None),
+        ("RELEVANCE", "glycemies"),
+        ("DEPOSITED_AT_DESC", "glycemie"),
+    ):
+        assert await statements(2, order, search) == await statements(6, order, search), order

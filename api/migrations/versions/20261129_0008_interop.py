@@ -1,7 +1,7 @@
 """Interoperability: the source resources each import brought in.
 
-Revision ID: 0007_interop
-Revises: 0006_profile
+Revision ID: 0008_interop
+Revises: 0007_search_stemming
 Create Date: 2026-11-29
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from api.db import UTCDateTime
 
-revision = "0007_interop"
-down_revision = "0006_profile"
+revision = "0008_interop"
+down_revision = "0007_search_stemming"
 branch_labels = None
 depends_on = None
 
