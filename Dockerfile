@@ -12,7 +12,8 @@ COPY pyproject.toml README.md ./
 COPY api ./api
 COPY plugins ./plugins
 COPY catalogue ./catalogue
-RUN pip install . \
+# The s3 extra: production may keep contents in object storage (ESPACE_CONTENT_STORE=s3).
+RUN pip install .[s3] \
     && useradd --system --uid 10001 --home-dir /var/lib/espace --create-home espace
 
 USER espace

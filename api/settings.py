@@ -7,18 +7,27 @@ folder under ./var/. Production refuses to run on development defaults
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
+
+
+class ContentStoreKind(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
+
+
+_S3_PREFIX = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 
 
 class Settings(BaseSettings):
@@ -41,8 +50,31 @@ class Settings(BaseSettings):
     catalogue_dir: Path = Field(
         default=Path("catalogue"), description="Folder of the catalogue apps' manifests (*.toml)."
     )
+    content_store: ContentStoreKind = Field(
+        default=ContentStoreKind.LOCAL,
+        description="Where document contents live: local (content_dir) or s3 (an S3-compatible bucket).",
+    )
     content_dir: Path | None = Field(
         default=None, description="Local content store folder; default: var_dir/content."
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="S3-compatible endpoint (MinIO, Ceph, Scaleway, OVH...); default: AWS's own.",
+    )
+    s3_bucket: str | None = Field(
+        default=None, description="Bucket of the contents; required when content_store is s3."
+    )
+    s3_region: str = Field(default="us-east-1", description="Region of the bucket (signs the requests).")
+    s3_access_key_id: str | None = Field(
+        default=None,
+        description="Access key of the S3 store; required in production, else botocore's usual chain.",
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None, description="Secret key going with s3_access_key_id."
+    )
+    s3_prefix: str = Field(
+        default="",
+        description="Folder of the contents inside the bucket (e.g. espace/), to share a bucket.",
     )
     token_signing_key: SecretStr | None = Field(
         default=None,
@@ -120,6 +152,41 @@ class Settings(BaseSettings):
             raise ValueError("use a postgresql+asyncpg:// or sqlite+aiosqlite:// URL")
         return value
 
+    @field_validator(
+        "s3_endpoint_url", "s3_bucket", "s3_access_key_id", "s3_secret_access_key", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # docker-compose's `${VAR:-}` hands over "" for a variable left out.
+        return None if value == "" else value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _http_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("use an https:// (or http://) URL")
+        return value
+
+    @field_validator("s3_prefix")
+    @classmethod
+    def _folder_prefix(cls, value: str) -> str:
+        """Stored as "" or "a/b/", so a key is always prefix + "<space>/<blob>"."""
+        value = value.strip("/")
+        if not value:
+            return ""
+        if not _S3_PREFIX.match(value) or ".." in value.split("/"):
+            raise ValueError("use letters, digits, '.', '_', '-' and '/' between folder names")
+        return value + "/"
+
+    @model_validator(mode="after")
+    def _s3_store_is_usable(self) -> Settings:
+        # Refused at startup in every environment, not as a failed deposit later.
+        if self.content_store is ContentStoreKind.S3 and not self.s3_bucket:
+            raise ValueError("ESPACE_CONTENT_STORE=s3 needs ESPACE_S3_BUCKET, the bucket of the contents")
+        if (self.s3_access_key_id is None) != (self.s3_secret_access_key is None):
+            raise ValueError("set ESPACE_S3_ACCESS_KEY_ID and ESPACE_S3_SECRET_ACCESS_KEY together")
+        return self
+
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
@@ -149,4 +216,11 @@ class Settings(BaseSettings):
             problems.append("ESPACE_CONTENT_MASTER_KEY is not set (base64 of 32 random bytes).")
         if self.database_url is None or self.database_url.startswith("sqlite"):
             problems.append("ESPACE_DATABASE_URL must name a PostgreSQL database.")
+        if self.content_store is ContentStoreKind.S3:
+            if self.s3_access_key_id is None:
+                problems.append("ESPACE_S3_ACCESS_KEY_ID is not set (the S3 content store's access key).")
+            if self.s3_secret_access_key is None:
+                problems.append("ESPACE_S3_SECRET_ACCESS_KEY is not set (the S3 content store's secret key).")
+            if self.s3_endpoint_url is not None and not self.s3_endpoint_url.startswith("https://"):
+                problems.append("ESPACE_S3_ENDPOINT_URL must use https:// (contents travel over TLS).")
         return problems

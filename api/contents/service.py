@@ -17,7 +17,7 @@ from api.contents.crypto import ContentIntegrityError, decrypt, encrypt, new_key
 from api.contents.models import SpaceKey
 from api.contents.store import ContentStore, LocalContentStore
 from api.db import Database, utcnow
-from api.settings import Settings
+from api.settings import ContentStoreKind, Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +159,34 @@ def key_id(master_key: bytes) -> str:
     return hashlib.sha256(b"espace master key id" + master_key).hexdigest()[:16]
 
 
+def store_for(settings: Settings) -> ContentStore:
+    """The content store the settings name: the only place that knows where bytes live."""
+    if settings.content_store is ContentStoreKind.LOCAL:
+        return LocalContentStore(settings.resolved_content_dir)
+    try:
+        from api.contents.s3 import S3ContentStore  # noqa: PLC0415 (boto3 is an optional extra)
+    except ModuleNotFoundError as error:
+        if error.name not in {"boto3", "botocore"}:
+            raise
+        raise RuntimeError(
+            "ESPACE_CONTENT_STORE=s3 needs boto3: install espace-sante[s3] (pip install -e '.[s3]')."
+        ) from error
+    secret = settings.s3_secret_access_key
+    return S3ContentStore(
+        settings.s3_bucket or "",
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=secret.get_secret_value() if secret else None,
+        prefix=settings.s3_prefix,
+    )
+
+
 def contents_for(settings: Settings, database: Database) -> Contents:
     previous = settings.previous_content_master_key
     return Contents(
         database,
-        LocalContentStore(settings.resolved_content_dir),
+        store_for(settings),
         load_master_key(settings),
         parse_master_key(previous.get_secret_value()) if previous else None,
     )

@@ -1,8 +1,10 @@
-"""The content store interface and its local-folder implementation.
+"""The content store interface and its local-folder implementation (the S3 one is
+in `api.contents.s3`; `api.contents.service.contents_for` picks one from the settings).
 
 No other code knows where bytes live: services hand a key and bytes in, and
-get bytes back. Writes are atomic (temporary file, fsync, rename), so a crash
-leaves a whole blob or none.
+get bytes back; a missing blob is a FileNotFoundError whatever the store.
+Local writes are atomic (temporary file, fsync, rename), so a crash leaves a
+whole blob or none.
 """
 
 from __future__ import annotations
@@ -15,6 +17,19 @@ from pathlib import Path
 from typing import Protocol
 
 _KEY = re.compile(r"^[0-9a-f]{32}/[0-9a-f]{64}$")
+
+
+def checked_key(key: str) -> str:
+    """`key` if it is a content key (<space hex>/<blob hex>), else ValueError: every store
+    refuses the same keys, so none can be tricked into a path or an object of its choosing."""
+    # fullmatch: `$` alone would let a trailing newline through.
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise ValueError(f"not a content key: {key!r}")
+    return key
+
+
+def is_content_key(name: str) -> bool:
+    return bool(_KEY.fullmatch(name))
 
 
 class ContentStore(Protocol):
@@ -36,9 +51,7 @@ class LocalContentStore:
         self.root = root
 
     def _path(self, key: str) -> Path:
-        if not _KEY.match(key):
-            raise ValueError(f"not a content key: {key!r}")
-        return self.root / key
+        return self.root / checked_key(key)
 
     async def put(self, key: str, data: bytes) -> None:
         await asyncio.to_thread(self._write, self._path(key), data)
@@ -70,6 +83,6 @@ class LocalContentStore:
             f"{path.parent.name}/{path.name}"
             for path in self.root.glob("*/*")
             if path.is_file()
-            and _KEY.match(f"{path.parent.name}/{path.name}")
+            and is_content_key(f"{path.parent.name}/{path.name}")
             and path.stat().st_mtime < limit
         ]
