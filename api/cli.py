@@ -192,14 +192,19 @@ def _add_maintenance_commands(commands: Commands) -> None:
         "ESPACE_HIDDEN_RELEASE_AFTER.",
     )
     release.set_defaults(run=_dossier_release)
-    gc = dossier_commands.add_parser(
+    dossier.set_defaults(run=lambda settings, args: dossier.print_help() or EXIT_USAGE)
+
+    store = commands.add_parser("store", help="the content store", description="Upkeep of the content store.")
+    store_commands = store.add_subparsers(title="store commands", metavar="SUBCOMMAND")
+    gc = store_commands.add_parser(
         "gc",
         help="remove content blobs no document points to (older than an hour)",
         description="Remove orphan blobs of the content store: left by a crash between a blob and its "
-        "row, or by a refused deposit. Blobs younger than an hour are kept (a deposit may be in flight).",
+        "row, or by a refused deposit or import. Blobs younger than an hour are kept (a deposit may be in "
+        "flight). Also prunes deposit idempotency keys older than 24 hours.",
     )
-    gc.set_defaults(run=_dossier_gc)
-    dossier.set_defaults(run=lambda settings, args: dossier.print_help() or EXIT_USAGE)
+    gc.set_defaults(run=_store_gc)
+    store.set_defaults(run=lambda settings, args: store.print_help() or EXIT_USAGE)
 
     keys = commands.add_parser(
         "keys", help="secrets for production", description="Generate production secrets."
@@ -278,6 +283,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from api.demo.catalogue import reference_demo_apps
     from api.demo.dossier import deposit_demo_documents
     from api.demo.personas import load_personas
+    from api.demo.profile import enter_demo_profiles
     from api.demo.software import register_demo_software
     from api.identity.dev_tokens import find_account, mint_development_token
 
@@ -298,6 +304,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             print(f"Deposit feed {client_id} (client credentials), new secret: {secret}")
         added = await deposit_demo_documents(database, contents_for(settings, database))
         print(f"Dossier: {added} demo document(s) deposited.")
+        print(f"Profiles: {await enter_demo_profiles(database)} demo profile entries and measurements added.")
         rows = []
         for persona in personas:
             account = await find_account(database, persona.handle)
@@ -526,7 +533,7 @@ def _dossier_release(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _dossier_gc(settings: Settings, args: argparse.Namespace) -> int:
+def _store_gc(settings: Settings, args: argparse.Namespace) -> int:
     from api.contents.service import contents_for
     from api.dossier.maintenance import collect_garbage, prune_idempotency_keys
     from api.dossier.service import IDEMPOTENCY_WINDOW

@@ -45,7 +45,20 @@ def loaded_var(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["serve"], ["migrate"], ["demo"], ["schema"], ["schema", "export"], ["token"], ["keys"], ["export"]],
+    [
+        [],
+        ["serve"],
+        ["migrate"],
+        ["demo"],
+        ["schema"],
+        ["schema", "export"],
+        ["token"],
+        ["keys"],
+        ["export"],
+        ["import"],
+        ["store"],
+        ["store", "gc"],
+    ],
 )
 def test_every_command_has_help(command: list[str], capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:

@@ -63,7 +63,7 @@ def test_the_cli_names_the_missing_bucket(monkeypatch, capsys) -> None:
 
     monkeypatch.setenv("ESPACE_CONTENT_STORE", "s3")
     monkeypatch.delenv("ESPACE_S3_BUCKET", raising=False)
-    assert main(["dossier", "gc"]) == 2
+    assert main(["store", "gc"]) == 2
     assert "ESPACE_S3_BUCKET" in capsys.readouterr().err
 
 

@@ -7,7 +7,7 @@ in the wrong space). Each resource is then imported, or refused with its
 reason while the rest goes in; already-imported resources are skipped. The
 contents are sealed first, then one transaction writes every row of the file,
 so a broken file or a crash never leaves half an import (at worst orphan
-blobs, which `espace dossier gc` collects).
+blobs, which `espace store gc` collects).
 """
 
 from __future__ import annotations

@@ -268,10 +268,10 @@ async def test_the_gc_command_removes_an_orphan_from_s3(
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("ESPACE_CONTENT_MASTER_KEY", raising=False)
     # Both blobs are fresh: within the hour of grace, gc keeps them.
-    assert await asyncio.to_thread(main, ["dossier", "gc"]) == 0
+    assert await asyncio.to_thread(main, ["store", "gc"]) == 0
     assert "0 orphan blob(s) removed" in capsys.readouterr().out
     # Two hours later, the orphan goes and the document's blob stays.
     monkeypatch.setattr(s3_module, "_now", lambda: s3_module.datetime.now(s3_module.UTC) + timedelta(hours=2))
-    assert await asyncio.to_thread(main, ["dossier", "gc"]) == 0
+    assert await asyncio.to_thread(main, ["store", "gc"]) == 0
     assert "1 orphan blob(s) removed" in capsys.readouterr().out
     assert _objects(raw, bucket) == [PREFIX + kept_key]

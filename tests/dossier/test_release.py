@@ -86,5 +86,5 @@ def test_the_gc_command_runs(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("ESPACE_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("ESPACE_DATABASE_URL", raising=False)
     assert main(["migrate"]) == 0
-    assert main(["dossier", "gc"]) == 0
+    assert main(["store", "gc"]) == 0
     assert "0 orphan blob(s) removed; 0 expired idempotency key(s) pruned" in capsys.readouterr().out
