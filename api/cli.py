@@ -177,6 +177,17 @@ def _add_data_commands(commands: Commands) -> None:
     )
     bundles.add_argument("path", type=Path, help="a Bundle file or a folder of them")
     bundles.set_defaults(run=_import)
+    statements = commands.add_parser(
+        "import-reimbursements",
+        help="import the insurer's statement feed (CSV or FHIR ExplanationOfBenefit)",
+        description="Import the health insurance's statements: the CSV feed (semicolon-separated, header "
+        "line_id;ins;care_date;act_code;act_label;category;rpps;professional;charged;base;rate;reimbursed;"
+        "complementary;participation_forfaitaire;franchise;out_of_pocket;paid_on;confidential) or a FHIR "
+        "R4 Bundle of ExplanationOfBenefit (*.json). All of a file or nothing: any bad line refuses the "
+        "file and is reported with its number. Lines already imported are skipped.",
+    )
+    statements.add_argument("file", type=Path, help="the statement file")
+    statements.set_defaults(run=_import_reimbursements)
 
 
 def _add_maintenance_commands(commands: Commands) -> None:
@@ -284,6 +295,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from api.demo.dossier import deposit_demo_documents
     from api.demo.personas import load_personas
     from api.demo.profile import enter_demo_profiles
+    from api.demo.reimbursements import import_demo_statements
     from api.demo.software import register_demo_software
     from api.identity.dev_tokens import find_account, mint_development_token
 
@@ -305,6 +317,10 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         added = await deposit_demo_documents(database, contents_for(settings, database))
         print(f"Dossier: {added} demo document(s) deposited.")
         print(f"Profiles: {await enter_demo_profiles(database)} demo profile entries and measurements added.")
+        statements = await import_demo_statements(database, settings.var_dir)
+        if statements.refused:
+            raise CommandError(f"the demo statements were refused: {statements.problems[:3]}")
+        print(f"Reimbursements: {statements.imported} demo statement line(s) imported.")
         rows = []
         for persona in personas:
             account = await find_account(database, persona.handle)
@@ -464,6 +480,36 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     refused_files = sum(1 for report in reports if report.error)
     print(f"{len(reports) - refused_files} of {len(reports)} file(s) imported.")
     return 1 if refused_files else 0
+
+
+def _import_reimbursements(settings: Settings, args: argparse.Namespace) -> int:
+    from api.reimbursements.importer import FeedReport, import_statements
+
+    if not args.file.is_file():
+        raise CommandError(f"no such file: {args.file}")
+
+    def progress(lines: int) -> None:
+        print(f"\r{lines} lines read", end="", file=sys.stderr, flush=True)
+
+    async def run(database: Database) -> FeedReport:
+        await _migrated(database)
+        return await import_statements(database, args.file, progress=progress)
+
+    report = _on_database(settings, run)
+    if report.lines >= 1000:
+        print(file=sys.stderr)
+    if report.refused:
+        print(f"{args.file}: refused, nothing imported: {report.problem_count} problem(s)")
+        for where, problem in report.problems:
+            print(f"  {where}: {problem}")
+        if report.problem_count > len(report.problems):
+            print(f"  ... and {report.problem_count - len(report.problems)} more")
+        return 1
+    print(
+        f"{args.file}: {report.imported} line(s) imported into {report.spaces} space(s); "
+        f"{report.already} already there."
+    )
+    return 0
 
 
 def _outbox(settings: Settings, args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from api.interop import models as interop_models
 from api.journal import models as journal_models
 from api.oauth import models as oauth_models
 from api.profile import models as profile_models
+from api.reimbursements import models as reimbursement_models
 
 __all__ = [
     "Base",
@@ -25,4 +26,5 @@ __all__ = [
     "journal_models",
     "oauth_models",
     "profile_models",
+    "reimbursement_models",
 ]

@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         default=20_000_000, ge=1_000, description="Largest document accepted, checked while streaming."
     )
+    participation_forfaitaire_cap_cents: int = Field(
+        default=5000, ge=0, description="Yearly cap of the participation forfaitaire, in cents (50 €)."
+    )
+    franchise_cap_cents: int = Field(
+        default=5000, ge=0, description="Yearly cap of the franchise médicale, in cents (50 €)."
+    )
     token_issuer: str = Field(
         default="http://127.0.0.1:8000",
         description="`iss` of the access tokens this service issues.",

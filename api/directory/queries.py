@@ -149,3 +149,8 @@ async def organization_ids_by_finess(
         select(Organization.finess, Organization.id).where(Organization.finess.in_(finess))
     )
     return {row.finess: row.id for row in rows}
+
+
+async def patient_ids_by_ins(connection: AsyncConnection, ins: Sequence[str]) -> dict[str, uuid.UUID]:
+    rows = await connection.execute(select(Patient.ins, Patient.id).where(Patient.ins.in_(ins)))
+    return {row.ins: row.id for row in rows}

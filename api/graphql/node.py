@@ -22,10 +22,19 @@ def node_types() -> dict[str, type[relay.Node]]:
     from api.dossier.types import Document
     from api.graphql.patient import Patient
     from api.journal.types import AccessLogEntry
+    from api.reimbursements.types import Reimbursement
 
     return {
         cls.__name__: cls
-        for cls in (Patient, Professional, Organization, AccessLogEntry, CatalogueApp, Document)
+        for cls in (
+            Patient,
+            Professional,
+            Organization,
+            AccessLogEntry,
+            CatalogueApp,
+            Document,
+            Reimbursement,
+        )
     }
 
 
@@ -37,6 +46,7 @@ NODE_GUARDS: dict[str, ScopeGuard] = {
     "Patient": ScopeGuard(ALL_SCOPES, any_of=True),
     "AccessLogEntry": ScopeGuard((), first_party_only=True),
     "Document": ScopeGuard([Scope.DOCUMENTS_READ.value]),
+    "Reimbursement": ScopeGuard([Scope.REIMBURSEMENTS_READ.value]),
 }
 
 

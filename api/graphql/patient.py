@@ -22,6 +22,7 @@ from api.interop.types import PatientInteropFields
 from api.journal.types import PatientJournalFields
 from api.oauth.types import PatientAppFields
 from api.profile.types import PatientProfileFields
+from api.reimbursements.types import PatientReimbursementFields
 
 
 @strawberry.type(description="A person's health space: dossier, reimbursements, agenda, messages.")
@@ -29,6 +30,7 @@ class Patient(
     PatientIdentityFields,
     PatientDossierFields,
     PatientProfileFields,
+    PatientReimbursementFields,
     PatientAccessFields,
     PatientJournalFields,
     PatientAppFields,

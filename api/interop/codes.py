@@ -29,6 +29,9 @@ SECURITY_LABELS: dict[VisibilityFlag, tuple[str, str]] = {
     VisibilityFlag.HIDDEN_FROM_REPRESENTATIVES: (CONFIDENTIALITY_SYSTEM, "INVISIBLE_REP_LEGAUX"),
     VisibilityFlag.MASKED_EVEN_IN_EMERGENCY: (ESPACE_SYSTEM + "/visibility", EMERGENCY_MASK_CODE),
 }
+SECURITY_LABELS_BY_CODE: dict[str, tuple[str, str]] = {
+    code: (system, code) for system, code in SECURITY_LABELS.values()
+}
 
 # Measurements: kind -> (LOINC code, display, Observation category).
 MEASUREMENT_CODES: dict[str, tuple[str, str, str]] = {

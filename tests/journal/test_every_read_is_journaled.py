@@ -10,9 +10,11 @@ from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectT
 from api.access.models import CareRole
 from api.graphql.ids import encode_id
 from api.graphql.schema import build_schema
+from api.reimbursements.importer import import_statements
 from tests import factories
 from tests.conftest import error_codes
 from tests.journal.helpers import entries
+from tests.reimbursements.helpers import line, write_csv
 
 # Field of Patient -> the object type its read is journaled as; None: refused to professionals.
 JOURNALED_AS = {
@@ -30,6 +32,8 @@ JOURNALED_AS = {
     "profile": "MedicalProfile",
     "document": "Document",
     "fhirExportUrl": None,
+    "reimbursements": "Reimbursement",
+    "reimbursementSummary": "ReimbursementSummary",
 }
 
 SCHEMA = build_schema()._schema
@@ -76,15 +80,19 @@ def test_every_field_of_patient_says_how_it_is_journaled() -> None:
 
 @pytest.mark.parametrize("field", sorted(JOURNALED_AS))
 async def test_a_professional_read_of_each_field_is_journaled(
-    gql, database, token_of, contents, field: str
+    gql, database, token_of, contents, tmp_path, field: str
 ) -> None:
     patient = await factories.make_patient(database)
     doctor = await factories.make_professional(database)
     await factories.add_to_care_team(database, patient, doctor, CareRole.MEDECIN_TRAITANT)
     document = await factories.deposit(database, contents, patient)
+    report = await import_statements(database, write_csv(tmp_path / "feed.csv", [line(patient.ins)]))
+    assert report.imported == 1
     selection = _patient_fields()[field]
-    if field == "document":  # the one field with a required argument
+    if field == "document":  # the fields with a required argument
         selection = f'document(id: "{encode_id("Document", document.id)}") {{ id title }}'
+    if field == "reimbursementSummary":
+        selection = "reimbursementSummary(year: 2026) { chargedCents }"
     query = f"query($id: ID!) {{ node(id: $id) {{ ... on Patient {{ {selection} }} }} }}"
     body = await gql(query, {"id": patient.global_id}, token=await token_of(doctor))
     expected = JOURNALED_AS[field]
@@ -92,6 +100,10 @@ async def test_a_professional_read_of_each_field_is_journaled(
     if expected == "Document":
         assert "errors" not in body, body
         assert (expected, str(document.id), "PROFESSIONAL") in logged
+        return
+    if expected == "Reimbursement":
+        assert "errors" not in body, body
+        assert any(kind == expected and actor == "PROFESSIONAL" for kind, _, actor in logged)
         return
     if expected is None:
         assert error_codes(body) == ["FORBIDDEN"]

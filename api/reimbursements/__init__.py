@@ -1,0 +1,1 @@
+"""The history of care reimbursed by the health insurance."""
