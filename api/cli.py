@@ -433,7 +433,12 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
             partial.unlink(missing_ok=True)
         return export.patient.display_name
 
-    name = _on_database(settings, run)
+    from api.errors import EspaceError
+
+    try:
+        name = _on_database(settings, run)
+    except EspaceError as error:
+        raise CommandError(f"no export: {error.message}") from error
     if args.output is not None:
         print(f"Space of {name} exported to {args.output} (FHIR R4 Bundle).")
     return 0
@@ -463,7 +468,12 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
         await _migrated(database)
         contents = contents_for(settings, database)
         return await import_path(
-            database, contents, args.path, max_bytes=settings.upload_max_bytes, progress=_progress
+            database,
+            contents,
+            args.path,
+            max_bytes=settings.upload_max_bytes,
+            max_file_bytes=settings.import_max_bytes,
+            progress=_progress,
         )
 
     reports = _on_database(settings, run)

@@ -48,9 +48,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def new_id() -> uuid.UUID:
-    """A time-ordered UUID (version 7, RFC 9562): index-friendly primary keys."""
-    unix_ms = (time.time_ns() // 1_000_000) & 0xFFFF_FFFF_FFFF
+def new_id(at: datetime | None = None) -> uuid.UUID:
+    """A time-ordered UUID (version 7, RFC 9562): index-friendly primary keys.
+    `at`: the moment the id orders by, for rows that record an earlier event
+    (an imported document keeps its place among those deposited here)."""
+    nanoseconds = time.time_ns() if at is None else int(at.timestamp() * 1_000_000_000)
+    unix_ms = (max(nanoseconds, 0) // 1_000_000) & 0xFFFF_FFFF_FFFF
     rand_a = int.from_bytes(secrets.token_bytes(2)) & 0x0FFF
     rand_b = int.from_bytes(secrets.token_bytes(8)) & ((1 << 62) - 1)
     value = unix_ms << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         default=20_000_000, ge=1_000, description="Largest document accepted, checked while streaming."
     )
+    import_max_bytes: int = Field(
+        default=500_000_000,
+        ge=1_000,
+        description="Largest FHIR Bundle file `espace import` reads (it reads whole).",
+    )
     participation_forfaitaire_cap_cents: int = Field(
         default=5000, ge=0, description="Yearly cap of the participation forfaitaire, in cents (50 €)."
     )

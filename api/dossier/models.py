@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, Uuid, text
@@ -13,11 +12,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, new_id, utcnow
-
-
-class DocumentStatus(StrEnum):
-    CURRENT = "CURRENT"
-    REPLACED = "REPLACED"
+from api.dossier.records import DocumentStatus
 
 
 class Document(Base):

@@ -5,8 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from api.access.policy import DocumentFacts
+
+
+class DocumentStatus(StrEnum):
+    CURRENT = "CURRENT"
+    REPLACED = "REPLACED"
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,8 @@ from api.directory import queries as directory
 from api.directory.identifiers import is_valid_ins
 from api.dossier import formats, search, text
 from api.dossier.document_types import document_types
-from api.dossier.models import DepositIdempotencyKey, Document, DocumentStatus
-from api.dossier.records import DocumentRecord
+from api.dossier.models import DepositIdempotencyKey, Document
+from api.dossier.records import DocumentRecord, DocumentStatus
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.identity.principal import PrincipalKind
 from api.identity.scopes import Scope
@@ -568,7 +568,7 @@ async def documents_to_export(
     access: Access, contents: Contents, patient_id: uuid.UUID, *, batch: int = 50
 ) -> AsyncIterator[tuple[DocumentRecord, bytes]]:
     """Every document of the space the principal may see, replaced versions
-    included, oldest first, each with its content, a batch of rows at a time
+    included, in deposit order (ids are time-ordered), each with its content, a batch of rows at a time
     (a space's contents never sit in memory together). Unjournaled one by one:
     the export's own journal entry stands for it (api.interop)."""
     granted = await access.space(patient_id, Action.EXPORT, SpacePart.DOCUMENTS)
@@ -598,3 +598,25 @@ async def present_document_ids(
         select(Document.id).where(Document.patient_id == patient_id, Document.id.in_(ids))
     )
     return set(found)
+
+
+async def mark_replaced(connection: AsyncConnection, patient_id: uuid.UUID, ids: list[uuid.UUID]) -> None:
+    """These documents of the space have a newer version now (an import brought it)."""
+    if ids:
+        await connection.execute(
+            update(Document)
+            .where(Document.patient_id == patient_id, Document.id.in_(ids))
+            .values(status=DocumentStatus.REPLACED.value)
+        )
+
+
+async def exportable_ids(access: Access, patient_id: uuid.UUID) -> set[uuid.UUID]:
+    """The ids of every document an export by this principal holds (to link versions)."""
+    granted = await access.space(patient_id, Action.EXPORT, SpacePart.DOCUMENTS)
+    async with access.database.read() as connection:
+        found = await connection.scalars(
+            select(Document.id).where(
+                Document.patient_id == patient_id, visible_documents(access.principal, granted, Document)
+            )
+        )
+        return set(found)

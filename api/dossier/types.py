@@ -18,8 +18,7 @@ from api.directory import service as directory
 from api.directory.types import Organization, PatientFields, Professional
 from api.dossier import service
 from api.dossier.document_types import document_types
-from api.dossier.models import DocumentStatus
-from api.dossier.records import DocumentRecord
+from api.dossier.records import DocumentRecord, DocumentStatus
 from api.dossier.service import DocumentOrder, DocumentPosition
 from api.errors import BadUserInput, NotFound
 from api.graphql.context import Info

@@ -27,9 +27,9 @@ from api.directory import queries as directory
 from api.directory.records import OrganizationRecord, PatientRecord, ProfessionalRecord
 from api.dossier import service as dossier
 from api.dossier.document_types import document_types
-from api.dossier.models import DocumentStatus
-from api.dossier.records import DocumentRecord
-from api.errors import NotFound
+from api.dossier.records import DocumentRecord, DocumentStatus
+from api.errors import Forbidden, NotFound
+from api.identity.scopes import Scope
 from api.interop import codes
 from api.journal.records import AccessAction
 from api.profile import service as profile
@@ -68,7 +68,8 @@ class SpaceExport:
     async def _documents(self) -> AsyncIterator[Resource]:
         professionals: dict[uuid.UUID, ProfessionalRecord | None] = {}
         organizations: dict[uuid.UUID, OrganizationRecord | None] = {}
-        exported: set[uuid.UUID] = set()
+        # A version links to the one it replaces whenever the exporter sees both.
+        visible = await dossier.exportable_ids(self.access, self.patient.id)
         async for record, content in dossier.documents_to_export(self.access, self.contents, self.patient.id):
             # Each author and organization once, before the first document that names it.
             if record.author_professional_id and record.author_professional_id not in professionals:
@@ -90,10 +91,8 @@ class SpaceExport:
                 authors.append(reference(record.organization_id))
             if record.depositor_kind == "PATIENT":
                 authors.append(reference(record.patient_id))
-            # Versions come oldest first: a replaced version the exporter saw is already out.
-            replaces = record.replaces_id if record.replaces_id in exported else None
+            replaces = record.replaces_id if record.replaces_id in visible else None
             yield document_resource(record, content, authors, replaces)
-            exported.add(record.id)
 
     async def _directory(self, query: Any, some_id: uuid.UUID) -> Any:
         async with self.access.database.read() as connection:
@@ -119,6 +118,11 @@ class SpaceExport:
 async def open_export(access: Access, contents: Contents, patient_id: uuid.UUID) -> SpaceExport:
     """Decide (FORBIDDEN unless the patient or a legal representative), journal the
     export, and gather the small parts; documents are read while streaming."""
+    if not (
+        access.principal.has_scope(Scope.DOCUMENTS_READ.value)
+        and access.principal.has_scope(Scope.PROFILE_READ.value)
+    ):
+        raise Forbidden("An export needs documents:read and profile:read.")
     granted = await access.space(patient_id, Action.EXPORT, SpacePart.IDENTITY)
     await access.space(patient_id, Action.EXPORT, SpacePart.DOCUMENTS)
     entries, measurements = await profile.profile_to_export(access, patient_id)

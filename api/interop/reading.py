@@ -10,7 +10,6 @@ import binascii
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -21,7 +20,8 @@ from pydantic import ValidationError
 
 from api.db import utcnow
 from api.dossier import service as dossier
-from api.dossier.models import DocumentStatus
+from api.dossier.records import DocumentStatus
+from api.errors import BadUserInput
 from api.interop import codes
 from api.profile import service as profile
 from api.timezones import PARIS
@@ -45,6 +45,8 @@ _ENTRY_DATES = (
     "dateTime",
     "recordedDate",
 )
+# Where a resource names whom it is about.
+_SUBJECTS = ("subject", "patient")
 
 
 class RefusedFile(Exception):
@@ -91,9 +93,17 @@ class Plan:
     entries: list[PlannedEntry] = field(default_factory=list)
     measurements: list[PlannedMeasurement] = field(default_factory=list)
 
+    def keys(self) -> list[str]:
+        return [item.key for item in (*self.documents, *self.entries, *self.measurements)]
 
-def read_bundle(path: Path) -> dict[str, Any]:
+
+def read_bundle(path: Path, *, max_bytes: int) -> dict[str, Any]:
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise RefusedFile(
+                f"{size} bytes: larger than the {max_bytes} an import reads (ESPACE_IMPORT_MAX_BYTES)"
+            )
         data = json.loads(path.read_bytes())
     except OSError as error:
         raise RefusedFile(f"cannot read the file: {error.strerror}") from error
@@ -112,66 +122,102 @@ def read_bundle(path: Path) -> dict[str, Any]:
     return data
 
 
-def resources_of(bundle: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for entry in bundle.get("entry") or []:
-        resource = entry.get("resource")
-        if isinstance(resource, dict):
-            yield resource
+class BundleView:
+    """A validated Bundle with its references indexed (fullUrl and Type/id)."""
+
+    def __init__(self, bundle: dict[str, Any]) -> None:
+        self.entries: list[tuple[str | None, dict[str, Any]]] = []
+        self._by_reference: dict[str, dict[str, Any]] = {}
+        for entry in bundle.get("entry") or []:
+            resource = entry.get("resource")
+            if not isinstance(resource, dict):
+                continue
+            full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
+            self.entries.append((full_url, resource))
+            if full_url:
+                self._by_reference[full_url] = resource
+            if isinstance(resource.get("resourceType"), str) and resource.get("id"):
+                self._by_reference.setdefault(name_of(resource), resource)
+        self.patient: dict[str, Any] | None = None
+
+    def resolve(self, reference: object) -> dict[str, Any] | None:
+        return self._by_reference.get(reference) if isinstance(reference, str) else None
+
+    def about_someone_else(self, resource: dict[str, Any]) -> bool:
+        """The resource names a subject that is not the Bundle's Patient."""
+        references = [
+            target.get("reference")
+            for target in (resource.get(name) for name in _SUBJECTS)
+            if isinstance(target, dict) and target.get("reference") is not None
+        ]
+        return any(self.resolve(reference) is not self.patient for reference in references)
 
 
 def name_of(resource: dict[str, Any]) -> str:
     return f"{resource.get('resourceType')}/{resource.get('id') or '?'}"
 
 
-def _resolve(bundle: dict[str, Any], reference: str | None) -> dict[str, Any] | None:
-    """The resource of the bundle a reference names (fullUrl or Type/id)."""
-    if not reference:
-        return None
-    for entry in bundle.get("entry") or []:
-        resource = entry.get("resource") or {}
-        if entry.get("fullUrl") == reference or name_of(resource) == reference:
-            return resource
-    return None
-
-
-def _source_key(resource: dict[str, Any], fallback: bytes | None = None) -> str:
-    """What identifies a source resource across imports of the same data."""
+def source_key(resource: dict[str, Any], full_url: str | None, fallback: bytes | None = None) -> str:
+    """What identifies a source resource across imports of the same data: its
+    business identifier, else its fullUrl (absolute, so unique across sources),
+    else a digest of what it says. A bare id is unique only on its own server."""
     kind = resource["resourceType"]
     master = resource.get("masterIdentifier") or next(iter(resource.get("identifier") or []), None)
-    if master and master.get("value"):
+    if isinstance(master, dict) and master.get("value"):
         identity = f"{master.get('system', '')}|{master['value']}"
-    elif resource.get("id"):
-        identity = str(resource["id"])
+    elif full_url:
+        identity = full_url
     else:
-        identity = hashlib.sha256(fallback or json.dumps(resource, sort_keys=True).encode()).hexdigest()
+        identity = (
+            "sha256:"
+            + hashlib.sha256(
+                fallback or json.dumps(resource, sort_keys=True, default=str).encode()
+            ).hexdigest()
+        )
     key = f"{kind}/{identity}"
     return key if len(key) <= 300 else f"{kind}/sha256:{hashlib.sha256(identity.encode()).hexdigest()}"
 
 
-def plan_resource(plan: Plan, bundle: dict[str, Any], resource: dict[str, Any], max_bytes: int) -> None:
-    kind = resource["resourceType"]
+def own_id(key: str) -> uuid.UUID | None:
+    """The id a key carries when the resource came from a space of ours (urn:uuid)."""
+    identity = key.split("/", 1)[-1].removeprefix("urn:ietf:rfc:3986|").removeprefix("urn:uuid:")
+    try:
+        return uuid.UUID(identity)
+    except ValueError:
+        return None
+
+
+def plan_resource(
+    plan: Plan, view: BundleView, full_url: str | None, resource: dict[str, Any], max_bytes: int
+) -> None:
+    kind = resource.get("resourceType")
+    if not isinstance(kind, str):
+        raise Refused("it has no resourceType")
     if kind == "Patient":
         _plan_contacts(plan, resource)
-    elif kind in REFERENCED_ONLY:
         return
-    elif kind == "DocumentReference":
-        plan.documents.append(_document(bundle, resource, max_bytes))
+    if kind in REFERENCED_ONLY:
+        return
+    if view.about_someone_else(resource):
+        raise Refused("it is about someone else than the Bundle's Patient")
+    if kind == "DocumentReference":
+        plan.documents.append(_document(view, full_url, resource, max_bytes))
     elif kind == "Observation":
-        plan.measurements.append(_measurement(resource))
+        plan.measurements.append(_measurement(resource, full_url))
     elif kind in codes.ENTRY_BY_RESOURCE:
-        plan.entries.append(_entry(resource))
+        plan.entries.append(_entry(resource, full_url))
     else:
         raise Refused(f"{kind} is not part of a health space here; not imported")
 
 
-def _attachment_content(bundle: dict[str, Any], attachment: dict[str, Any]) -> tuple[bytes, str | None]:
+def _attachment_content(view: BundleView, attachment: dict[str, Any]) -> tuple[bytes, str | None]:
     data, declared = attachment.get("data"), attachment.get("contentType")
     if data is None and attachment.get("url"):
-        binary = _resolve(bundle, attachment["url"])
+        binary = view.resolve(attachment["url"])
         if binary is None or binary.get("resourceType") != "Binary":
             raise Refused("its content is a link outside the bundle (never fetched); include it as data")
         data, declared = binary.get("data"), declared or binary.get("contentType")
-    if not data:
+    if not data or not isinstance(data, str):
         raise Refused("it has no content")
     try:
         return base64.b64decode(data, validate=True), declared
@@ -179,19 +225,23 @@ def _attachment_content(bundle: dict[str, Any], attachment: dict[str, Any]) -> t
         raise Refused("its content is not valid base64") from error
 
 
-def _document(bundle: dict[str, Any], resource: dict[str, Any], max_bytes: int) -> PlannedDocument:
+def _document(
+    view: BundleView, full_url: str | None, resource: dict[str, Any], max_bytes: int
+) -> PlannedDocument:
     coding = next(
         (c for c in (resource.get("type") or {}).get("coding") or [] if c.get("system") == codes.LOINC), None
     )
     if coding is None:
         raise Refused("its type has no LOINC code")
     attachments = [item.get("attachment") or {} for item in resource.get("content") or []]
-    if not attachments:
-        raise Refused("it has no content")
-    content, declared = _attachment_content(bundle, attachments[0])
+    if len(attachments) != 1:
+        raise Refused(f"it has {len(attachments)} contents: a document is imported with exactly one")
+    content, declared = _attachment_content(view, attachments[0])
     title = resource.get("description") or attachments[0].get("title") or coding.get("display") or ""
     upload = dossier.Upload(content, attachments[0].get("title"), declared)
-    category, title, mime_type = dossier.checked_document(coding.get("code", ""), title, upload, max_bytes)
+    category, title, mime_type = dossier.checked_document(
+        str(coding.get("code", "")), title, upload, max_bytes
+    )
     labels = {
         (label_coding.get("system"), label_coding.get("code"))
         for label in resource.get("securityLabel") or []
@@ -206,13 +256,16 @@ def _document(bundle: dict[str, Any], resource: dict[str, Any], max_bytes: int) 
         ),
         None,
     )
+    deposited_at = _instant(resource.get("date")) or utcnow()
+    if deposited_at > utcnow():
+        raise Refused("it is dated in the future")
     period_start = ((resource.get("context") or {}).get("period") or {}).get("start")
     row = {
         "type_code": coding["code"],
         "category": category,
         "title": title,
-        "service_date": date.fromisoformat(period_start[:10]) if period_start else None,
-        "deposited_at": _instant(resource.get("date")) or utcnow(),
+        "service_date": _day(period_start),
+        "deposited_at": deposited_at,
         "mime_type": mime_type,
         "file_name": attachments[0].get("title"),
         "status": (
@@ -222,16 +275,19 @@ def _document(bundle: dict[str, Any], resource: dict[str, Any], max_bytes: int) 
         ),
         **flags,
     }
-    rpps, finess = _author_identifiers(bundle, resource)
-    reference = _reference_of(bundle, resource)
-    return PlannedDocument(_source_key(resource, content), reference, replaces, content, row, rpps, finess)
+    rpps, finess = _author_identifiers(view, resource)
+    reference = full_url or name_of(resource)
+    key = source_key(resource, full_url, content)
+    return PlannedDocument(
+        key, reference, replaces if isinstance(replaces, str) else None, content, row, rpps, finess
+    )
 
 
-def _author_identifiers(bundle: dict[str, Any], resource: dict[str, Any]) -> tuple[str | None, str | None]:
+def _author_identifiers(view: BundleView, resource: dict[str, Any]) -> tuple[str | None, str | None]:
     """The RPPS of the authoring Practitioner and the FINESS of the Organization, if the bundle has them."""
     rpps = finess = None
     for author in resource.get("author") or []:
-        found = _resolve(bundle, (author or {}).get("reference")) or {}
+        found = view.resolve((author or {}).get("reference")) or {}
         for identifier in found.get("identifier") or []:
             value = str(identifier.get("value") or "")
             if found.get("resourceType") == "Practitioner" and identifier.get("system") == codes.IDNPS_SYSTEM:
@@ -244,27 +300,35 @@ def _author_identifiers(bundle: dict[str, Any], resource: dict[str, Any]) -> tup
     return rpps, finess
 
 
-def _reference_of(bundle: dict[str, Any], resource: dict[str, Any]) -> str:
-    for entry in bundle.get("entry") or []:
-        if entry.get("resource") is resource and entry.get("fullUrl"):
-            return str(entry["fullUrl"])
-    return name_of(resource)
-
-
-def _instant(value: str | None) -> datetime | None:
-    """A FHIR dateTime as a UTC instant; a bare date is that Paris day's start."""
-    if not value:
+def _day(value: object) -> date | None:
+    """A FHIR date; a partial one (2026, 2026-05) is the first day it can mean."""
+    if not isinstance(value, str) or not value:
         return None
     try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time.min, tzinfo=PARIS).astimezone(UTC)
+        if len(value) == 4:
+            return date(int(value), 1, 1)
+        if len(value) == 7:
+            return date(int(value[:4]), int(value[5:7]), 1)
+        return date.fromisoformat(value[:10])
+    except ValueError as error:
+        raise Refused(f"{value!r} is not a date") from error
+
+
+def _instant(value: object) -> datetime | None:
+    """A FHIR dateTime as a UTC instant; a date alone is that Paris day's start."""
+    if not isinstance(value, str) or not value:
+        return None
+    if len(value) <= 10:
+        day = _day(value)
+        return datetime.combine(day, time.min, tzinfo=PARIS).astimezone(UTC) if day else None
+    try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as error:
         raise Refused(f"{value!r} is not a date and time") from error
     return moment.astimezone(UTC) if moment.tzinfo else None
 
 
-def _measurement(resource: dict[str, Any]) -> PlannedMeasurement:
+def _measurement(resource: dict[str, Any], full_url: str | None) -> PlannedMeasurement:
     codings = (resource.get("code") or {}).get("coding") or []
     kind = next(
         (
@@ -278,13 +342,17 @@ def _measurement(resource: dict[str, Any]) -> PlannedMeasurement:
         raise Refused("not a measurement of the profile (weight, height, blood pressure, glycemia, HbA1c)")
     quantity = resource.get("valueQuantity") or {}
     value, unit = quantity.get("value"), quantity.get("code") or quantity.get("unit")
-    if not isinstance(value, int | float) or not isinstance(unit, str):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not isinstance(unit, str):
         raise Refused("it has no valueQuantity with a UCUM unit")
+    try:
+        number = float(value)
+    except OverflowError as error:
+        raise Refused("its value is out of any range") from error
     when = _instant(resource.get("effectiveDateTime") or resource.get("effectiveInstant"))
     if when is None:
         raise Refused("it has no effective date and time with a time zone")
-    checked = profile.checked_measurement(kind, float(value), unit, when)
-    return PlannedMeasurement(_source_key(resource), kind, float(value), unit, checked)
+    checked = profile.checked_measurement(kind, number, unit, when)
+    return PlannedMeasurement(source_key(resource, full_url), kind, number, unit, checked)
 
 
 def _words(concept: dict[str, Any] | None) -> str | None:
@@ -295,7 +363,7 @@ def _words(concept: dict[str, Any] | None) -> str | None:
     )
 
 
-def _entry(resource: dict[str, Any]) -> PlannedEntry:
+def _entry(resource: dict[str, Any], full_url: str | None) -> PlannedEntry:
     kind = resource["resourceType"]
     notes = [note.get("text") for note in resource.get("note") or [] if note.get("text")]
     details = "\n".join(notes) or None
@@ -316,16 +384,15 @@ def _entry(resource: dict[str, Any]) -> PlannedEntry:
     if not label:
         raise Refused("it has no words saying what it is (text or display)")
     when = next((resource[name] for name in _ENTRY_DATES if isinstance(resource.get(name), str)), None)
-    try:
-        occurred_on = date.fromisoformat(when[:10]) if when and len(when) >= 10 else None
-    except ValueError as error:
-        raise Refused(f"{when!r} is not a date") from error
-    label, details, occurred_on = profile.checked_entry(label, details, occurred_on)
-    return PlannedEntry(_source_key(resource), codes.ENTRY_BY_RESOURCE[kind], label, details, occurred_on)
+    label, details, occurred_on = profile.checked_entry(label, details, _day(when))
+    return PlannedEntry(
+        source_key(resource, full_url), codes.ENTRY_BY_RESOURCE[kind], label, details, occurred_on
+    )
 
 
 def _plan_contacts(plan: Plan, patient: dict[str, Any]) -> None:
-    """People to notify: the Patient's contacts."""
+    """People to notify: the Patient's contacts, keyed by what they say (a
+    contact has no id), so a contact already in the profile is not added twice."""
     for contact in patient.get("contact") or []:
         name = contact.get("name") or {}
         label = name.get("text") or " ".join([*(name.get("given") or []), name.get("family") or ""]).strip()
@@ -334,6 +401,32 @@ def _plan_contacts(plan: Plan, patient: dict[str, Any]) -> None:
         details = (
             "; ".join(item["text"] for item in contact.get("relationship") or [] if item.get("text")) or None
         )
-        label, details, _ = profile.checked_entry(label, details, None)
-        key = "Patient.contact/" + hashlib.sha256(json.dumps(contact, sort_keys=True).encode()).hexdigest()
+        try:
+            label, details, _ = profile.checked_entry(label, details, None)
+        except BadUserInput:  # one unreadable contact does not drop the others
+            continue
+        key = "Patient.contact/" + hashlib.sha256(json.dumps([label, details]).encode()).hexdigest()
         plan.entries.append(PlannedEntry(key, "PERSON_TO_NOTIFY", label, details, None))
+
+
+def plan_of(view: BundleView, patient_id: uuid.UUID, max_bytes: int) -> tuple[Plan, list[tuple[str, str]]]:
+    """Every resource planned or refused; a resource twice in the file is refused the second time."""
+    plan, refused = Plan(patient_id), []
+    for full_url, resource in view.entries:
+        try:
+            plan_resource(plan, view, full_url, resource, max_bytes)
+        except Refused as refusal:
+            refused.append((name_of(resource), str(refusal)))
+        except BadUserInput as refusal:
+            refused.append((name_of(resource), refusal.message))
+    seen: set[str] = set()
+    for items in (plan.documents, plan.entries, plan.measurements):
+        kept = []
+        for item in items:
+            if item.key in seen:
+                refused.append((item.key, "it appears twice in this file"))
+                continue
+            seen.add(item.key)
+            kept.append(item)
+        items[:] = kept
+    return plan, refused

@@ -280,3 +280,13 @@ async def present_ids(
             )
         )
     return present
+
+
+async def people_to_notify(connection: AsyncConnection, patient_id: uuid.UUID) -> set[tuple[str, str | None]]:
+    """(label, details) of the people to notify already in the profile."""
+    rows = await connection.execute(
+        select(ProfileEntry.label, ProfileEntry.details).where(
+            ProfileEntry.patient_id == patient_id, ProfileEntry.kind == EntryKind.PERSON_TO_NOTIFY.value
+        )
+    )
+    return {(label, details) for label, details in rows}

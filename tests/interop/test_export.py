@@ -284,3 +284,28 @@ def test_the_command_line_wants_a_migrated_database(tmp_path, monkeypatch, capsy
     monkeypatch.delenv("ESPACE_DATABASE_URL", raising=False)
     assert main(["export", "--patient", "nadia"]) == 2
     assert "espace migrate" in capsys.readouterr().err
+
+
+def test_the_command_line_refuses_a_closed_space(settings, tmp_path, monkeypatch, capsys) -> None:
+    from sqlalchemy import update
+
+    from api.directory.models import Patient
+
+    async def closed_patient() -> str:
+        database = Database(settings)
+        try:
+            patient = await factories.make_patient(database)
+            async with database.session() as session:
+                await session.execute(
+                    update(Patient).where(Patient.id == patient.person_id).values(status="CLOSED")
+                )
+            return patient.ins
+        finally:
+            await database.dispose()
+
+    ins = asyncio.run(closed_patient())
+    monkeypatch.setenv("ESPACE_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("ESPACE_DATABASE_URL", settings.database_url)
+    assert main(["export", "--patient", ins, "--output", str(tmp_path / "closed.json")]) == 2
+    assert "no export" in capsys.readouterr().err
+    assert not (tmp_path / "closed.json").exists()

@@ -143,21 +143,6 @@ def bundle_for(
     return {"resourceType": "Bundle", "type": "collection", "entry": entries_ + (extra or [])}
 
 
-@pytest.fixture
-async def space(database):
-    """A patient, and a laboratory biologist of their care team known by RPPS."""
-    from api.directory.models import Patient, Professional
-
-    patient = await factories.make_patient(database)
-    lab = await factories.make_professional(database)
-    await factories.add_to_care_team(database, patient, lab)
-    async with database.read() as connection:
-        birth = await connection.scalar(select(Patient.birth_date).where(Patient.id == patient.person_id))
-        rpps = await connection.scalar(select(Professional.rpps).where(Professional.id == lab.person_id))
-    assert rpps
-    return patient, lab, birth.isoformat(), rpps
-
-
 def write(tmp_path: Path, name: str, data) -> Path:
     path = tmp_path / name
     path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
@@ -215,7 +200,9 @@ async def test_a_bundle_is_imported_once_and_reads_like_any_space(
         },
     ]
     path = write(tmp_path, "lab.json", bundle_for(patient, birth, rpps, extra=extra))
-    report = await import_file(database, contents, path, max_bytes=settings.upload_max_bytes)
+    report = await import_file(
+        database, contents, path, max_bytes=settings.upload_max_bytes, max_file_bytes=10**8
+    )
     assert report.error is None
     assert report.imported == {"Document": 2, "ProfileEntry": 4, "Measurement": 1}
     refused = dict(report.refused)
@@ -249,7 +236,9 @@ async def test_a_bundle_is_imported_once_and_reads_like_any_space(
     assert ("IMPORT", "OPERATOR") in logged
 
     before = await _counts(database, patient)
-    again = await import_file(database, contents, path, max_bytes=settings.upload_max_bytes)
+    again = await import_file(
+        database, contents, path, max_bytes=settings.upload_max_bytes, max_file_bytes=10**8
+    )
     assert again.imported == {}
     assert again.already == 7
     assert await _counts(database, patient) == before
@@ -277,7 +266,11 @@ async def test_an_export_imports_into_another_instance_with_its_versions_and_lab
         source.person_id, None, "v2", first.type_code, None, False, replaces_id=first.id
     )
     await service.deposit(
-        Access(principal, database), contents, request, service.Upload(b"v2", None, None), max_bytes=10**6
+        Access(principal, database),
+        contents,
+        request,
+        service.Upload(b"v2", None, None),
+        max_bytes=10**6,
     )
     await gql(
         "mutation($input: AddMeasurementInput!) { addMeasurement(input: $input) { userErrors { message } } }",
@@ -298,7 +291,9 @@ async def test_an_export_imports_into_another_instance_with_its_versions_and_lab
     person = next(e["resource"] for e in moved["entry"] if e["resource"]["resourceType"] == "Patient")
     person["identifier"] = [{"system": codes.INS_SYSTEM, "value": target.ins}]
     person["birthDate"] = birth.isoformat()
-    report = await import_file(database, contents, write(tmp_path, "moved.json", moved), max_bytes=10**6)
+    report = await import_file(
+        database, contents, write(tmp_path, "moved.json", moved), max_bytes=10**6, max_file_bytes=10**8
+    )
     assert report.error is None
     assert report.refused == []
     assert report.imported == {"Document": 2, "Measurement": 1}
@@ -342,7 +337,9 @@ async def test_an_export_imports_into_another_instance_with_its_versions_and_lab
     ],
 )
 async def test_broken_files_are_refused_whole(database, contents, tmp_path, content, reason) -> None:
-    report = await import_file(database, contents, write(tmp_path, "broken.json", content), max_bytes=10**6)
+    report = await import_file(
+        database, contents, write(tmp_path, "broken.json", content), max_bytes=10**6, max_file_bytes=10**8
+    )
     assert report.error is not None
     assert reason in report.error
     assert report.imported == {}
@@ -352,11 +349,17 @@ async def test_the_wrong_person_is_never_filed(database, contents, tmp_path, spa
     patient, _, birth, _ = space
     unknown = copy.deepcopy(bundle_for(patient, birth))
     unknown["entry"][0]["resource"]["identifier"][0]["value"] = "1" + patient.ins[1:13] + "00"
-    report = await import_file(database, contents, write(tmp_path, "a.json", unknown), max_bytes=10**6)
+    report = await import_file(
+        database, contents, write(tmp_path, "a.json", unknown), max_bytes=10**6, max_file_bytes=10**8
+    )
     assert "no valid INS" in report.error
     other_birth = "1900-01-01"
     report = await import_file(
-        database, contents, write(tmp_path, "b.json", bundle_for(patient, other_birth)), max_bytes=10**6
+        database,
+        contents,
+        write(tmp_path, "b.json", bundle_for(patient, other_birth)),
+        max_bytes=10**6,
+        max_file_bytes=10**8,
     )
     assert "identity mismatch" in report.error
     assert await _counts(database, patient) == (0, 0, 0)
@@ -371,7 +374,11 @@ async def test_a_crash_mid_file_leaves_nothing(database, contents, tmp_path, spa
     monkeypatch.setattr(profile, "insert_measurement", crash)
     with pytest.raises(RuntimeError):
         await import_file(
-            database, contents, write(tmp_path, "lab.json", bundle_for(patient, birth)), max_bytes=10**6
+            database,
+            contents,
+            write(tmp_path, "lab.json", bundle_for(patient, birth)),
+            max_bytes=10**6,
+            max_file_bytes=10**8,
         )
     assert await _counts(database, patient) == (0, 0, 0)
 
@@ -389,6 +396,7 @@ async def test_a_folder_is_imported_file_by_file_with_progress(database, content
         contents,
         folder,
         max_bytes=10**6,
+        max_file_bytes=10**8,
         progress=lambda done, total, path: seen.append((done, total, path.name)),
     )
     assert seen == [(1, 2, "1-good.json"), (2, 2, "2-broken.json")]

@@ -23,6 +23,7 @@ def upgrade() -> None:
         "imported_resources",
         sa.Column("patient_id", sa.Uuid(), nullable=False),
         sa.Column("source_key", sa.String(300), nullable=False),
+        sa.Column("source_reference", sa.String(500), nullable=True),
         sa.Column("object_type", sa.String(40), nullable=False),
         sa.Column("object_id", sa.Uuid(), nullable=False),
         sa.Column("imported_at", UTCDateTime(), nullable=False),
@@ -30,6 +31,9 @@ def upgrade() -> None:
             ["patient_id"], ["patients.id"], name="fk_imported_resources_patient_id_patients"
         ),
         sa.PrimaryKeyConstraint("patient_id", "source_key", name="pk_imported_resources"),
+    )
+    op.create_index(
+        "ix_imported_resources_patient_reference", "imported_resources", ["patient_id", "source_reference"]
     )
 
 
