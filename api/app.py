@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from api import __version__
+from api.agenda.routes import agenda_feed
 from api.contents.service import contents_for
 from api.db import Database
 from api.dossier.download import download
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         *OAUTH_ROUTES,
         Route("/documents/{document_id}/content", download, methods=["GET"]),
         Route("/patients/{patient_id}/fhir-export", fhir_export, methods=["GET"]),
+        Route("/agenda/{secret}.ics", agenda_feed, methods=["GET"]),
     ]
     if not settings.is_production:
         routes.append(Route("/", home, methods=["GET"]))

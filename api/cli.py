@@ -205,6 +205,17 @@ def _add_maintenance_commands(commands: Commands) -> None:
     release.set_defaults(run=_dossier_release)
     dossier.set_defaults(run=lambda settings, args: dossier.print_help() or EXIT_USAGE)
 
+    agenda = commands.add_parser("agenda", help="scheduled work on the agenda", description="Agenda jobs.")
+    agenda_commands = agenda.add_subparsers(title="agenda commands", metavar="SUBCOMMAND")
+    refresh = agenda_commands.add_parser(
+        "refresh",
+        help="recompute every space's prevention items and queue the reminders of items now due",
+        description="Run it daily (e.g. at night): birthdays and the passing days make items due with no "
+        "other change. Spaces whose inputs and day are unchanged cost one read.",
+    )
+    refresh.set_defaults(run=_agenda_refresh)
+    agenda.set_defaults(run=lambda settings, args: agenda.print_help() or EXIT_USAGE)
+
     store = commands.add_parser("store", help="the content store", description="Upkeep of the content store.")
     store_commands = store.add_subparsers(title="store commands", metavar="SUBCOMMAND")
     gc = store_commands.add_parser(
@@ -586,6 +597,21 @@ def _dossier_release(settings: Settings, args: argparse.Namespace) -> int:
 
     notified, released = _on_database(settings, run)
     print(f"Dossier: {notified} patient notice(s) queued, {released} document(s) released.")
+    return 0
+
+
+def _agenda_refresh(settings: Settings, args: argparse.Namespace) -> int:
+    from api.agenda.reminders import RefreshReport, refresh_all
+
+    async def run(database: Database) -> RefreshReport:
+        await _migrated(database)
+        return await refresh_all(database)
+
+    report = _on_database(settings, run)
+    print(
+        f"Agenda: {report.spaces} space(s), {report.recomputed} recomputed, "
+        f"{report.reminders} reminder(s) queued."
+    )
     return 0
 
 

@@ -2,6 +2,7 @@
 (migrations compare against it)."""
 
 from api.access import models as access_models
+from api.agenda import models as agenda_models
 from api.catalogue import models as catalogue_models
 from api.contents import models as contents_models
 from api.db import Base
@@ -17,6 +18,7 @@ from api.reimbursements import models as reimbursement_models
 __all__ = [
     "Base",
     "access_models",
+    "agenda_models",
     "catalogue_models",
     "contents_models",
     "directory_models",

@@ -48,6 +48,7 @@ from api.identity.scopes import Scope
 from api.journal import outbox
 from api.journal.records import AccessAction
 from api.text import clean_text
+from api.timezones import PARIS
 
 COLUMNS = (
     Document.patient_id,
@@ -620,3 +621,24 @@ async def exportable_ids(access: Access, patient_id: uuid.UUID) -> set[uuid.UUID
             )
         )
         return set(found)
+
+
+async def agenda_evidence(
+    connection: AsyncConnection, patient_id: uuid.UUID
+) -> list[tuple[str, str, str, date]]:
+    """(id, type code, title, day of care) of the documents that may mark a prevention
+    item done: never one still hidden from the patient or kept from the representatives
+    (the agenda would tell them it exists)."""
+    rows = await connection.execute(
+        select(Document.id, Document.type_code, Document.title, Document.service_date, Document.deposited_at)
+        .where(
+            Document.patient_id == patient_id,
+            Document.hidden_from_patient.is_(False),
+            Document.hidden_from_representatives.is_(False),
+        )
+        .order_by(Document.id)
+    )
+    return [
+        (str(row.id), row.type_code, row.title, row.service_date or row.deposited_at.astimezone(PARIS).date())
+        for row in rows
+    ]

@@ -17,6 +17,7 @@ from api.identity.scopes import ALL_SCOPES, Scope
 
 def node_types() -> dict[str, type[relay.Node]]:
     """Every Node type by GraphQL name; areas with new Node types add them here."""
+    from api.agenda.types import AgendaItem
     from api.catalogue.types import CatalogueApp
     from api.directory.types import Organization, Professional
     from api.dossier.types import Document
@@ -34,6 +35,7 @@ def node_types() -> dict[str, type[relay.Node]]:
             CatalogueApp,
             Document,
             Reimbursement,
+            AgendaItem,
         )
     }
 
@@ -47,6 +49,7 @@ NODE_GUARDS: dict[str, ScopeGuard] = {
     "AccessLogEntry": ScopeGuard((), first_party_only=True),
     "Document": ScopeGuard([Scope.DOCUMENTS_READ.value]),
     "Reimbursement": ScopeGuard([Scope.REIMBURSEMENTS_READ.value]),
+    "AgendaItem": ScopeGuard([Scope.AGENDA_READ.value]),
 }
 
 

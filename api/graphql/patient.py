@@ -13,6 +13,7 @@ import strawberry
 from strawberry import relay
 
 from api.access.types import PatientAccessFields
+from api.agenda.types import PatientAgendaFields
 from api.directory import service as directory
 from api.directory.records import PatientRecord
 from api.directory.types import PatientIdentityFields
@@ -31,6 +32,7 @@ class Patient(
     PatientDossierFields,
     PatientProfileFields,
     PatientReimbursementFields,
+    PatientAgendaFields,
     PatientAccessFields,
     PatientJournalFields,
     PatientAppFields,

@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.access.types import AccessMutation
+from api.agenda.types import AgendaItem, AgendaMutation, AgendaReminderMutation
 from api.catalogue.types import CatalogueApp, CatalogueMutation, CatalogueQuery
 from api.directory.types import DirectoryQuery, Organization, Professional
 from api.dossier.types import Document, DossierDeletionMutation, DossierMutation, DossierVisibilityMutation
@@ -21,6 +22,7 @@ from api.identity.types import IdentityQuery
 from api.journal.types import AccessLogEntry
 from api.oauth.types import OAuthMutation
 from api.profile.types import ProfileMutation
+from api.reimbursements.types import Reimbursement
 from api.settings import Settings
 
 
@@ -36,6 +38,8 @@ class Mutation(
     DossierVisibilityMutation,
     DossierDeletionMutation,
     ProfileMutation,
+    AgendaMutation,
+    AgendaReminderMutation,
     CatalogueMutation,
     OAuthMutation,
 ):
@@ -64,7 +68,16 @@ def build_schema(settings: Settings | None = None) -> Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[Patient, Professional, Organization, AccessLogEntry, CatalogueApp, Document],
+        types=[
+            Patient,
+            Professional,
+            Organization,
+            AccessLogEntry,
+            CatalogueApp,
+            Document,
+            Reimbursement,
+            AgendaItem,
+        ],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )

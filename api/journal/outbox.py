@@ -25,6 +25,7 @@ class EventKind(StrEnum):
     DOSSIER_UPDATED = "dossier.updated"
     DOCUMENT_RELEASED = "dossier.document_released"
     APP_SUSPENDED = "catalogue.app_suspended"
+    AGENDA_ITEM_DUE = "agenda.item_due"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from api.errors import BadUserInput
 from api.journal.records import AccessAction
 from api.profile.models import EntryKind, Measurement, ProfileEntry
 from api.text import clean_text
+from api.timezones import PARIS
 
 # Measurement kinds, the UCUM units each accepts, and plausible bounds in those units.
 MEASUREMENTS: dict[str, dict[str, tuple[float, float]]] = {
@@ -290,3 +291,46 @@ async def people_to_notify(connection: AsyncConnection, patient_id: uuid.UUID) -
         )
     )
     return {(label, details) for label, details in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaInputs:
+    conditions: list[tuple[str, date | None]]  # (label, since)
+    vaccinations: list[tuple[str, str, date]]  # (id, label, day)
+    measurements: list[tuple[str, str, date]]  # (id, kind, Paris day)
+
+
+async def agenda_inputs(connection: AsyncConnection, patient_id: uuid.UUID) -> AgendaInputs:
+    """What the prevention rules read from the profile."""
+    entries = await connection.execute(
+        select(
+            ProfileEntry.id,
+            ProfileEntry.kind,
+            ProfileEntry.label,
+            ProfileEntry.occurred_on,
+            ProfileEntry.created_at,
+        )
+        .where(
+            ProfileEntry.patient_id == patient_id,
+            ProfileEntry.kind.in_([EntryKind.CONDITION.value, EntryKind.VACCINATION.value]),
+        )
+        .order_by(ProfileEntry.id)
+    )
+    conditions, vaccinations = [], []
+    for row in entries:
+        if row.kind == EntryKind.CONDITION.value:
+            conditions.append((row.label, row.occurred_on))
+        else:
+            vaccinations.append(
+                (str(row.id), row.label, row.occurred_on or row.created_at.astimezone(PARIS).date())
+            )
+    measured = await connection.execute(
+        select(Measurement.id, Measurement.kind, Measurement.measured_at)
+        .where(Measurement.patient_id == patient_id)
+        .order_by(Measurement.id)
+    )
+    return AgendaInputs(
+        conditions,
+        vaccinations,
+        [(str(row.id), row.kind, row.measured_at.astimezone(PARIS).date()) for row in measured],
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.access.policy import Action, SpacePart
 from api.access.reimbursements import visible_reimbursements
@@ -189,3 +190,16 @@ async def summary(access: Access, patient_id: uuid.UUID, year: int) -> Summary:
     totals = Totals(*(sum(getattr(t, name) for t in by_category.values()) for name in ("lines", *AMOUNTS)))
     access.read(granted, "ReimbursementSummary", patient_id)
     return Summary(year, totals, by_category)
+
+
+async def agenda_evidence(
+    connection: AsyncConnection, patient_id: uuid.UUID
+) -> list[tuple[str, str, str, date]]:
+    """(id, act code, label, day of care) of the acts that may mark a prevention item
+    done; not a minor's confidential care (the agenda is read by the representatives)."""
+    rows = await connection.execute(
+        select(Reimbursement.id, Reimbursement.act_code, Reimbursement.act_label, Reimbursement.care_date)
+        .where(Reimbursement.patient_id == patient_id, Reimbursement.hidden_from_representatives.is_(False))
+        .order_by(Reimbursement.id)
+    )
+    return [(str(row.id), row.act_code, row.act_label, row.care_date) for row in rows]

@@ -34,6 +34,7 @@ JOURNALED_AS = {
     "fhirExportUrl": None,
     "reimbursements": "Reimbursement",
     "reimbursementSummary": "ReimbursementSummary",
+    "agenda": None,  # the patient's side only: not the care team's
 }
 
 SCHEMA = build_schema()._schema
