@@ -60,10 +60,10 @@ async def import_statements(
     database: Database, path: Path, *, progress: Callable[[int], None] | None = None
 ) -> FeedReport:
     report = FeedReport(path)
-    spaces = await _check(database, path, report, progress)
+    spaces, rpps = await _check(database, path, report, progress)
     if report.refused:
         return report
-    await _write(database, path, spaces, report)
+    await _write(database, path, spaces, rpps, report)
     return report
 
 
@@ -75,9 +75,11 @@ def _problem(report: FeedReport, where: str, message: str) -> None:
 
 async def _check(
     database: Database, path: Path, report: FeedReport, progress: Callable[[int], None] | None
-) -> dict[str, uuid.UUID]:
-    """First pass: every line checked, every INS resolved; the spaces by INS."""
+) -> tuple[dict[str, uuid.UUID], set[str]]:
+    """First pass: every line checked, every INS resolved; the spaces by INS and
+    the professionals' RPPS numbers."""
     seen: set[str] = set()
+    rpps: set[str] = set()
     where_of_ins: dict[str, str] = {}
     for where, parsed in _parsed(path, progress):
         if isinstance(parsed, LineError):
@@ -88,6 +90,8 @@ async def _check(
             _problem(report, where, f"line_id {parsed.line_id} appears twice in the file")
         seen.add(parsed.line_id)
         where_of_ins.setdefault(parsed.ins, where)
+        if parsed.rpps:
+            rpps.add(parsed.rpps)
     spaces: dict[str, uuid.UUID] = {}
     names = sorted(where_of_ins)
     async with database.read() as connection:
@@ -96,16 +100,20 @@ async def _check(
     for ins, where in where_of_ins.items():
         if ins not in spaces:
             _problem(report, where, f"no space has the INS {ins}")
-    return spaces
+    return spaces, rpps
 
 
-async def _write(database: Database, path: Path, spaces: dict[str, uuid.UUID], report: FeedReport) -> None:
+async def _write(
+    database: Database, path: Path, spaces: dict[str, uuid.UUID], rpps: set[str], report: FeedReport
+) -> None:
     """Second pass, one transaction: the lines in batches, skipping those already imported."""
-    rpps = sorted(
-        {line.rpps for _, line in _parsed(path, None) if isinstance(line, StatementLine) and line.rpps}
-    )
+    professionals: dict[str, uuid.UUID] = {}
+    numbers = sorted(rpps)
     async with database.read() as connection:
-        professionals = await directory.professional_ids_by_rpps(connection, rpps)
+        for start in range(0, len(numbers), BATCH):
+            professionals |= await directory.professional_ids_by_rpps(
+                connection, numbers[start : start + BATCH]
+            )
     insert_ignoring = sqlite_insert if database.is_sqlite else pg_insert
     touched: set[uuid.UUID] = set()
     async with database.session() as session:
@@ -128,13 +136,13 @@ async def _write(database: Database, path: Path, spaces: dict[str, uuid.UUID], r
 async def _insert(
     connection: AsyncConnection, insert_ignoring: Any, batch: list[dict[str, object]], report: FeedReport
 ) -> set[uuid.UUID]:
+    # One statement compiled once, its rows sent as "insert many values" batches.
     statement = (
         insert_ignoring(Reimbursement)
-        .values(batch)
         .on_conflict_do_nothing(index_elements=["line_id"])
         .returning(Reimbursement.patient_id)
     )
-    inserted = list(await connection.scalars(statement))
+    inserted = list((await connection.execute(statement, batch)).scalars())
     report.imported += len(inserted)
     report.already += len(batch) - len(inserted)
     return set(inserted)
