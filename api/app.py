@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from api import __version__
-from api.agenda.routes import agenda_feed
+from api.agenda.routes import RedactFeedSecrets, agenda_feed
 from api.contents.service import contents_for
 from api.db import Database
 from api.dossier.download import download
@@ -41,9 +41,16 @@ def access_tokens(settings: Settings, key: ECKey | None = None) -> AccessTokens:
     )
 
 
+def _redact_access_logs() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(existing, RedactFeedSecrets) for existing in access.filters):
+        access.addFilter(RedactFeedSecrets())
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     """The whole service for `settings`; pass `database` to share an engine (tests)."""
     settings = settings or Settings()
+    _redact_access_logs()
     owns_database = database is None
     database = database or Database(settings)
     key = load_signing_key(settings)

@@ -22,8 +22,12 @@ from api.access.service import Access, patient_side
 from api.agenda import service
 from api.agenda.models import AgendaFeed, ItemKind, ItemStatus
 from api.db import Database, utcnow
+from api.directory import queries as directory
+from api.errors import EspaceError
+from api.identity.service import ACTING_FOR_CLAIM, principal_for
 from api.journal.records import AccessAction
 
+FEED_CLIENT = "agenda-feed"
 _TODO_STATUS = {
     ItemStatus.DONE.value: "COMPLETED",
     ItemStatus.DUE.value: "NEEDS-ACTION",
@@ -45,7 +49,10 @@ async def new_feed(access: Access, patient_id: uuid.UUID, *, base_url: str) -> s
         await connection.execute(delete(AgendaFeed).where(AgendaFeed.patient_id == patient_id))
         await connection.execute(
             insert(AgendaFeed).values(
-                patient_id=patient_id, secret_sha256=_digest(secret), created_at=utcnow()
+                patient_id=patient_id,
+                secret_sha256=_digest(secret),
+                created_by_account_id=access.principal.account_id,
+                created_at=utcnow(),
             )
         )
         await access.write_entry(connection, granted, AccessAction.UPDATE, "AgendaFeed", patient_id)
@@ -62,13 +69,33 @@ async def revoke_feed(access: Access, patient_id: uuid.UUID) -> bool:
     return bool(removed.rowcount)
 
 
-async def space_of_secret(database: Database, secret: str) -> uuid.UUID | None:
+async def open_feed(database: Database, secret: str) -> tuple[Access, uuid.UUID] | None:
+    """The space of a link and the access of whoever made it, asked again now:
+    None (404) when the link is unknown, or its maker may no longer act for the
+    space (a representation ended, the space closed). A fetch on behalf of a
+    representative is journaled like their own read."""
     if not 20 <= len(secret) <= 100:
         return None
     async with database.read() as connection:
-        return await connection.scalar(
-            select(AgendaFeed.patient_id).where(AgendaFeed.secret_sha256 == _digest(secret))
-        )
+        row = (
+            await connection.execute(
+                select(AgendaFeed.patient_id, AgendaFeed.created_by_account_id).where(
+                    AgendaFeed.secret_sha256 == _digest(secret)
+                )
+            )
+        ).first()
+        account = await directory.account_by_id(connection, row.created_by_account_id) if row else None
+    if row is None or account is None:
+        return None
+    claims = {"client_id": FEED_CLIENT, "jti": "agenda-feed", "scope": "agenda:read"}
+    claims[ACTING_FOR_CLAIM] = str(row.patient_id)
+    access = Access(principal_for(account, claims), database)
+    try:
+        granted = await patient_side(access, row.patient_id, Action.READ)
+    except EspaceError:
+        return None
+    access.read(granted, "AgendaFeed", row.patient_id)
+    return access, row.patient_id
 
 
 def calendar(items: list[service.ItemRecord], *, now: datetime) -> bytes:
@@ -82,7 +109,8 @@ def calendar(items: list[service.ItemRecord], *, now: datetime) -> bytes:
         if item.starts_at is not None:
             component = Event()
             component.add("dtstart", item.starts_at)
-            component.add("dtend", item.ends_at or item.starts_at)
+            if item.ends_at is not None:  # RFC 5545: an end, if any, comes after the start
+                component.add("dtend", item.ends_at)
             if item.location:
                 component.add("location", item.location)
         else:

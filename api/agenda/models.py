@@ -54,6 +54,8 @@ class AgendaItem(Base):
     snoozed_until: Mapped[date | None] = mapped_column(Date)
     done_on: Mapped[date | None] = mapped_column(Date)
     next_due: Mapped[date | None] = mapped_column(Date)
+    # What made it done (the evidence's row), while it is still there to be seen.
+    done_ref: Mapped[str | None] = mapped_column(String(64))
     rule_code: Mapped[str | None] = mapped_column(String(60))
     source: Mapped[str | None] = mapped_column(String(300))
     # When the patient was reminded that it is due (the outbox event), if ever.
@@ -92,4 +94,6 @@ class AgendaFeed(Base):
 
     patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), primary_key=True)
     secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # Who made the link: it works while they may still act for the space.
+    created_by_account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,6 +6,9 @@ or revoked one is 404, like a link that never existed.
 
 from __future__ import annotations
 
+import logging
+import re
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -17,12 +20,28 @@ from api.graphql.errors import error_body
 
 async def agenda_feed(request: Request) -> Response:
     database = request.app.state.database
-    patient_id = await feed.space_of_secret(database, request.path_params["secret"])
-    if patient_id is None:
+    opened = await feed.open_feed(database, request.path_params["secret"])
+    if opened is None:
         return JSONResponse(error_body("No such calendar.", ErrorCode.NOT_FOUND), status_code=404)
+    access, patient_id = opened
     items = await feed.service.items_for_feed(database, patient_id)
+    await access.flush()  # the journal first: no entry, no calendar
     return Response(
         feed.calendar(items, now=utcnow()),
         media_type="text/calendar; charset=utf-8",
         headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
     )
+
+
+class RedactFeedSecrets(logging.Filter):
+    """The secret is the link's only credential: access logs show it redacted."""
+
+    _SECRET = re.compile(r"/agenda/[^/\s\"]+\.ics")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(
+                self._SECRET.sub("/agenda/***.ics", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True

@@ -10,12 +10,15 @@ recomputing; a snooze ends on its day.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.access.policy import Action, SpacePart
@@ -32,6 +35,8 @@ from api.timezones import PARIS, paris_today
 OWN_KINDS = frozenset({ItemKind.APPOINTMENT, ItemKind.REMINDER})
 MAX_SNOOZE = timedelta(days=366)
 MAX_APPOINTMENT = timedelta(hours=24)
+# Dates far enough for any care, near enough to compute with (time zones near the year 1 or 9999 overflow).
+SPAN = timedelta(days=36_500)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,7 @@ def _values(proposal: Proposal) -> dict[str, Any]:
         "due_date": proposal.due_date,
         "status": proposal.status.value,
         "done_on": proposal.evidence.on if done and proposal.evidence else None,
+        "done_ref": proposal.evidence.ref if done and proposal.evidence else None,
         "next_due": proposal.next_due,
         "rule_code": proposal.rule_code,
         "source": proposal.source[:300],
@@ -123,15 +129,49 @@ async def refresh(
     if not force and state is not None and state.computed_day == today and state.inputs_mark == digest:
         return False
     proposals = {proposal.key: proposal for proposal in evaluate(inputs.person, inputs.evidence, today)}
+    refs = {item.ref for item in inputs.evidence if item.ref}
     async with database.session() as session:
         connection = await session.connection()
-        await _upsert(connection, patient_id, proposals, today)
-        await _save_state(connection, patient_id, today, digest, exists=state is not None)
+        # The state row first: concurrent refreshes of one space queue here, and the
+        # second reads the items the first wrote (no duplicate, no clash).
+        await _claim_state(connection, database, patient_id, today, digest)
+        await _upsert(connection, patient_id, proposals, refs, today)
+        await _own_items(connection, patient_id, today)
     return True
 
 
+async def _claim_state(
+    connection: AsyncConnection, database: Database, patient_id: uuid.UUID, today: date, digest: str
+) -> None:
+    values = {"computed_day": today, "inputs_mark": digest, "computed_at": utcnow()}
+    upsert = sqlite_insert if database.is_sqlite else pg_insert
+    await connection.execute(
+        upsert(AgendaState)
+        .values(patient_id=patient_id, **values)
+        .on_conflict_do_update(index_elements=["patient_id"], set_=values)
+    )
+
+
+_COMPARED = (
+    "kind",
+    "title",
+    "description",
+    "day",
+    "due_date",
+    "status",
+    "done_on",
+    "next_due",
+    "rule_code",
+    "source",
+)
+
+
 async def _upsert(
-    connection: AsyncConnection, patient_id: uuid.UUID, proposals: dict[str, Proposal], today: date
+    connection: AsyncConnection,
+    patient_id: uuid.UUID,
+    proposals: dict[str, Proposal],
+    refs: set[str],
+    today: date,
 ) -> None:
     stored = {
         row.key: row
@@ -139,18 +179,15 @@ async def _upsert(
             select(
                 AgendaItem.id,
                 AgendaItem.key,
-                AgendaItem.status,
                 AgendaItem.decided_by_patient,
                 AgendaItem.snoozed_until,
-                *(getattr(AgendaItem, name) for name in ("kind", "title", "description", "day", "due_date")),
-                AgendaItem.done_on,
-                AgendaItem.next_due,
-                AgendaItem.rule_code,
-                AgendaItem.source,
+                AgendaItem.done_ref,
+                *(getattr(AgendaItem, name) for name in _COMPARED),
             ).where(AgendaItem.patient_id == patient_id, AgendaItem.rule_code.is_not(None))
         )
     }
     now = utcnow()
+    gone: list[uuid.UUID] = []
     for key, proposal in proposals.items():
         values = _values(proposal)
         row = stored.get(key)
@@ -169,39 +206,60 @@ async def _upsert(
             continue
         if row.decided_by_patient:
             snooze_over = row.status == ItemStatus.SNOOZED.value and (row.snoozed_until or today) <= today
-            if not snooze_over:
-                continue
-            values |= {"decided_by_patient": False, "snoozed_until": None}
-        elif all(getattr(row, name) == value for name, value in values.items()):
+            done_meanwhile = row.status == ItemStatus.SNOOZED.value and proposal.status is ProposalStatus.DONE
+            if not (snooze_over or done_meanwhile):
+                continue  # the patient's decision stands
+            values |= {"decided_by_patient": False, "snoozed_until": None, "reminded_at": None}
+        elif (
+            all(getattr(row, name) == values[name] for name in _COMPARED)
+            and row.done_ref == values["done_ref"]
+        ):
             continue  # unchanged: no write
         await connection.execute(
             update(AgendaItem)
             .where(AgendaItem.patient_id == patient_id, AgendaItem.id == row.id)
             .values(**values, updated_at=now)
         )
-    # An occurrence the rules no longer propose (missed, out of the window, no longer
-    # eligible) goes, unless it is history (done) or the patient decided on it.
-    gone = [
-        row.id
-        for key, row in stored.items()
-        if key not in proposals and not row.decided_by_patient and row.status != ItemStatus.DONE.value
-    ]
+    for key, row in stored.items():
+        if key in proposals:
+            continue
+        snooze_over = row.status == ItemStatus.SNOOZED.value and (row.snoozed_until or today) <= today
+        if row.decided_by_patient and not snooze_over:
+            continue  # the patient's decision stands
+        # A done occurrence stays as history while what made it done is still there to
+        # be seen (a document later hidden from someone must not keep speaking for it).
+        if row.status == ItemStatus.DONE.value and not row.decided_by_patient and row.done_ref in refs:
+            continue
+        gone.append(row.id)  # no longer proposed: missed, out of the window, no longer eligible
     if gone:
         await connection.execute(
             delete(AgendaItem).where(AgendaItem.patient_id == patient_id, AgendaItem.id.in_(gone))
         )
 
 
-async def _save_state(
-    connection: AsyncConnection, patient_id: uuid.UUID, today: date, digest: str, *, exists: bool
-) -> None:
-    values = {"computed_day": today, "inputs_mark": digest, "computed_at": utcnow()}
-    if exists:
-        await connection.execute(
-            update(AgendaState).where(AgendaState.patient_id == patient_id).values(**values)
+async def _own_items(connection: AsyncConnection, patient_id: uuid.UUID, today: date) -> None:
+    """Appointments and reminders follow the days too: due on their day, back from a snooze."""
+    own = AgendaItem.rule_code.is_(None)
+    await connection.execute(
+        update(AgendaItem)
+        .where(
+            AgendaItem.patient_id == patient_id,
+            own,
+            AgendaItem.status == ItemStatus.SNOOZED.value,
+            AgendaItem.snoozed_until <= today,
         )
-    else:
-        await connection.execute(insert(AgendaState).values(patient_id=patient_id, **values))
+        .values(status=ItemStatus.DUE.value, snoozed_until=None, decided_by_patient=False, reminded_at=None)
+    )
+    await connection.execute(
+        update(AgendaItem)
+        .where(
+            AgendaItem.patient_id == patient_id,
+            own,
+            AgendaItem.status == ItemStatus.UPCOMING.value,
+            AgendaItem.day <= today,
+        )
+        .values(status=ItemStatus.DUE.value)
+    )
 
 
 def _criteria_query(patient_id: uuid.UUID, criteria: AgendaCriteria) -> Any:
@@ -274,10 +332,16 @@ async def read_item(access: Access, item_id: uuid.UUID) -> ItemRecord:
     return record
 
 
-def _checked_times(starts_at: datetime | None, ends_at: datetime | None) -> None:
+def _checked_times(starts_at: datetime | None, ends_at: datetime | None, due_date: date | None) -> None:
+    today = paris_today()
+    earliest, latest = today - SPAN, today + SPAN
     for name, moment in (("startsAt", starts_at), ("endsAt", ends_at)):
         if moment is not None and moment.tzinfo is None:
             raise BadUserInput("Give the time with its zone (ISO 8601).", field=name)
+        if moment is not None and not earliest <= moment.date() <= latest:
+            raise BadUserInput("A day within a hundred years of today.", field=name)
+    if due_date is not None and not earliest <= due_date <= latest:
+        raise BadUserInput("A day within a hundred years of today.", field="dueDate")
     if starts_at and ends_at and not timedelta(0) < ends_at - starts_at <= MAX_APPOINTMENT:
         raise BadUserInput("An appointment ends after it starts, within 24 hours.", field="endsAt")
 
@@ -305,7 +369,7 @@ async def create_own_item(
         else None
     )
     location = clean_text(location, field="location", max_length=200, what="The place") if location else None
-    _checked_times(starts_at, ends_at)
+    _checked_times(starts_at, ends_at, due_date)
     if kind is ItemKind.APPOINTMENT and starts_at is None:
         raise BadUserInput("An appointment has a start time.", field="startsAt")
     if starts_at is None and due_date is None:
@@ -361,7 +425,7 @@ async def decide(
         if status is ItemStatus.DONE:
             values["done_on"] = today
     elif status is ItemStatus.DUE:
-        values |= {"decided_by_patient": False}
+        values |= {"decided_by_patient": False, "reminded_at": None}
         if record.rule_code is None:
             values |= {"status": ItemStatus.UPCOMING.value if record.day > today else ItemStatus.DUE.value}
     else:
@@ -379,5 +443,7 @@ async def decide(
     if record.rule_code is not None:
         # The rules decide again: a mark done may start the next occurrence, an undo restores theirs.
         await refresh(access.database, record.patient_id, force=True)
-        record = await _item(access, record.id)
+        # Undone, an item the rules no longer propose is gone: the decision's answer stands.
+        with contextlib.suppress(NotFound):
+            record = await _item(access, record.id)
     return record

@@ -180,7 +180,9 @@ class UpdateAgendaItemInput:
     status: ItemStatus = strawberry.field(
         description="DONE, DISMISSED, SNOOZED (with snoozedUntil), or DUE to undo."
     )
-    snoozed_until: date | None = strawberry.field(default=None, description="A snooze's last day.")
+    snoozed_until: date | None = strawberry.field(
+        default=None, description="A snoozed item comes back on this day."
+    )
 
 
 @strawberry.type(description="The agenda item created or changed.")

@@ -47,10 +47,11 @@ CSV_COLUMNS = (
     "paid_on",
     "confidential",
 )
-MAX_CENTS = 10_000_000_00  # ten million euros: a line above is an error, not care
+MAX_CENTS = 1_000_000_00  # a million euros: a line above is an error; a year stays within GraphQL's Int
 _LINE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _ACT_CODE = re.compile(r"^[A-Z0-9]{1,16}$")
 _RPPS = re.compile(r"^\d{11}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")  # and bidi overrides
 _AMOUNT = re.compile(r"^\d{1,9}([.,]\d{1,2})?$")
 ADJUDICATION = "http://terminology.hl7.org/CodeSystem/adjudication"
 ESPACE_ADJUDICATION = f"{codes.ESPACE_SYSTEM}/adjudication"
@@ -111,13 +112,25 @@ def _date(value: str | None, what: str, *, required: bool = True) -> date | None
         if required:
             raise LineError(f"{what}: missing date")
         return None
+    wrong = LineError(f"{what}: {text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+    french = re.fullmatch(r"([0-9]{2})/([0-9]{2})/([0-9]{4})", text)  # the French way, DD/MM/YYYY
+    iso = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text)
+    if not (french or iso):
+        raise wrong
+    day, month, year = french.groups() if french else tuple(reversed(iso.groups()))  # type: ignore[union-attr]
     try:
-        if re.fullmatch(r"\d{2}/\d{2}/\d{4}", text):  # the French way, DD/MM/YYYY
-            day, month, year = text.split("/")
-            return date(int(year), int(month), int(day))
-        return date.fromisoformat(text[:10])
+        return date(int(year), int(month), int(day))
     except ValueError as error:
-        raise LineError(f"{what}: {text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)") from error
+        raise wrong from error
+
+
+def _words(value: object, what: str) -> str:
+    """Free text of the feed, spaces collapsed; control characters (a NUL byte breaks
+    PostgreSQL) refused."""
+    text = str(value or "")
+    if _CONTROL.search(text):
+        raise LineError(f"{what}: control characters")
+    return " ".join(text.split())[:200]
 
 
 def checked_line(fields: dict[str, Any]) -> StatementLine:
@@ -135,7 +148,7 @@ def checked_line(fields: dict[str, Any]) -> StatementLine:
     act_code = str(fields.get("act_code") or "").strip().upper()
     if not _ACT_CODE.match(act_code):
         raise LineError(f"act_code: {act_code!r} is not a CCAM or NGAP code")
-    act_label = " ".join(str(fields.get("act_label") or "").split())[:200]
+    act_label = _words(fields.get("act_label"), "act_label")
     if not act_label:
         raise LineError("act_label: missing")
     category = str(fields.get("category") or "").strip().upper()
@@ -145,7 +158,7 @@ def checked_line(fields: dict[str, Any]) -> StatementLine:
     if rpps is not None and not _RPPS.match(rpps):
         raise LineError(f"rpps: {rpps!r} is not an RPPS number (11 digits)")
     rate_text = str(fields.get("rate") if fields.get("rate") is not None else "").strip().rstrip("%").strip()
-    if not rate_text.isdigit() or not 0 <= int(rate_text) <= 100:
+    if not re.fullmatch(r"[0-9]{1,3}", rate_text) or not 0 <= int(rate_text) <= 100:
         raise LineError(f"rate: {rate_text!r} is not a percentage from 0 to 100")
     amounts = {
         name: cents(fields.get(name), name)
@@ -167,7 +180,7 @@ def checked_line(fields: dict[str, Any]) -> StatementLine:
     confidential = str(fields.get("confidential") or "").strip().lower()
     if confidential not in {"", "0", "1", "true", "false", "oui", "non"}:
         raise LineError(f"confidential: {confidential!r} is not yes or no")
-    professional = " ".join(str(fields.get("professional") or "").split())[:200] or None
+    professional = _words(fields.get("professional"), "professional") or None
     return StatementLine(
         line_id=line_id,
         ins=ins,
@@ -192,25 +205,38 @@ def checked_line(fields: dict[str, Any]) -> StatementLine:
 
 def read_csv(path: Path, progress: Callable[[int], None] | None = None) -> Iterator[Parsed]:
     """Each row as ("line N", line or error); the header is line 1."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, delimiter=";")
-        header = [name.strip().lower() for name in next(reader, [])]
-        missing = [name for name in CSV_COLUMNS if name not in header]
-        if missing:
-            yield "line 1", LineError(f"the header lacks {', '.join(missing)}")
-            return
-        for number, row in enumerate(reader, start=2):
-            if progress is not None and number % 1000 == 0:
-                progress(number)
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                yield f"line {number}", LineError(f"{len(row)} fields where the header has {len(header)}")
-                continue
-            try:
-                yield f"line {number}", checked_line(dict(zip(header, row, strict=True)))
-            except LineError as error:
-                yield f"line {number}", error
+    number = 1
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=";")
+            header = [name.strip().lower() for name in next(reader, [])]
+            missing = [name for name in CSV_COLUMNS if name not in header]
+            if missing:
+                yield "line 1", LineError(f"the header lacks {', '.join(missing)}")
+                return
+            for number, row in enumerate(reader, start=2):
+                yield from _csv_row(number, header, row, progress)
+    except UnicodeDecodeError:
+        yield f"line {number + 1}", LineError("not UTF-8 text (the feed is UTF-8)")
+    except csv.Error as error:
+        yield f"line {number + 1}", LineError(f"not CSV: {error}")
+
+
+def _csv_row(
+    number: int, header: list[str], row: list[str], progress: Callable[[int], None] | None
+) -> Iterator[Parsed]:
+    """One row of the CSV feed, or nothing for a blank row."""
+    if progress is not None and number % 1000 == 0:
+        progress(number)
+    if not any(cell.strip() for cell in row):
+        return
+    if len(row) != len(header):
+        yield f"line {number}", LineError(f"{len(row)} fields where the header has {len(header)}")
+        return
+    try:
+        yield f"line {number}", checked_line(dict(zip(header, row, strict=True)))
+    except LineError as error:
+        yield f"line {number}", error
 
 
 def read_eob_bundle(path: Path) -> Iterator[Parsed]:
