@@ -11,6 +11,7 @@ from api.dossier import models as dossier_models
 from api.identity import models as identity_models
 from api.interop import models as interop_models
 from api.journal import models as journal_models
+from api.messaging import models as messaging_models
 from api.oauth import models as oauth_models
 from api.profile import models as profile_models
 from api.reimbursements import models as reimbursement_models
@@ -26,6 +27,7 @@ __all__ = [
     "identity_models",
     "interop_models",
     "journal_models",
+    "messaging_models",
     "oauth_models",
     "profile_models",
     "reimbursement_models",

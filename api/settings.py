@@ -105,6 +105,13 @@ class Settings(BaseSettings):
         ge=1_000,
         description="Largest FHIR Bundle file `espace import` reads (it reads whole).",
     )
+    message_max_chars: int = Field(default=10_000, ge=100, description="Longest message body, in characters.")
+    message_max_attachments: int = Field(
+        default=10, ge=0, description="Most documents attached to one message."
+    )
+    messages_per_minute: int = Field(
+        default=20, ge=1, description="Most messages one sender sends in a minute."
+    )
     participation_forfaitaire_cap_cents: int = Field(
         default=5000, ge=0, description="Yearly cap of the participation forfaitaire, in cents (50 €)."
     )

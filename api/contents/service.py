@@ -93,6 +93,18 @@ class Contents:
             raise ContentIntegrityError("content digest mismatch")
         return plaintext
 
+    async def seal_text(self, patient_id: uuid.UUID, text: str, bound_to: uuid.UUID) -> bytes:
+        """A short text of the space (a message body) encrypted with the space's data
+        key, bound to the row that keeps it; for the database, not the store."""
+        return encrypt(await self._data_key(patient_id), text.encode(), bound_to.bytes)
+
+    async def open_texts(self, patient_id: uuid.UUID, sealed: list[tuple[bytes, uuid.UUID]]) -> list[str]:
+        """Texts sealed by `seal_text`, the space's key fetched once for all."""
+        if not sealed:
+            return []
+        key = await self._data_key(patient_id)
+        return [decrypt(key, text, bound_to.bytes).decode() for text, bound_to in sealed]
+
     async def rewrap(self) -> int:
         """Wrap every data key still under a previous master key with the current one;
         contents are not touched. Returns how many keys moved."""

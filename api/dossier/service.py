@@ -642,3 +642,25 @@ async def agenda_evidence(
         (str(row.id), row.type_code, row.title, row.service_date or row.deposited_at.astimezone(PARIS).date())
         for row in rows
     ]
+
+
+async def documents_by_ids(
+    access: Access, patient_id: uuid.UUID, ids: list[uuid.UUID]
+) -> list[DocumentRecord]:
+    """Those of these documents of the space the principal may read, in one
+    statement (attachments of messages); each read journaled."""
+    granted = await access.space(patient_id, Action.READ, SpacePart.DOCUMENTS)
+    if not ids:
+        return []
+    async with access.database.read() as connection:
+        rows = await connection.execute(
+            select(*COLUMNS).where(
+                Document.patient_id == patient_id,
+                Document.id.in_(ids),
+                visible_documents(access.principal, granted, Document),
+            )
+        )
+        found = [DocumentRecord(*row) for row in rows]
+    for record in found:
+        access.read(granted, "Document", record.id)
+    return found

@@ -23,6 +23,7 @@ def node_types() -> dict[str, type[relay.Node]]:
     from api.dossier.types import Document
     from api.graphql.patient import Patient
     from api.journal.types import AccessLogEntry
+    from api.messaging.types import Thread
     from api.reimbursements.types import Reimbursement
 
     return {
@@ -36,6 +37,7 @@ def node_types() -> dict[str, type[relay.Node]]:
             Document,
             Reimbursement,
             AgendaItem,
+            Thread,
         )
     }
 
@@ -50,6 +52,7 @@ NODE_GUARDS: dict[str, ScopeGuard] = {
     "Document": ScopeGuard([Scope.DOCUMENTS_READ.value]),
     "Reimbursement": ScopeGuard([Scope.REIMBURSEMENTS_READ.value]),
     "AgendaItem": ScopeGuard([Scope.AGENDA_READ.value]),
+    "Thread": ScopeGuard([Scope.MESSAGES_READ.value]),
 }
 
 

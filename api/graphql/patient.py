@@ -21,6 +21,7 @@ from api.dossier.types import PatientDossierFields
 from api.graphql.context import Info
 from api.interop.types import PatientInteropFields
 from api.journal.types import PatientJournalFields
+from api.messaging.types import PatientMessagingFields
 from api.oauth.types import PatientAppFields
 from api.profile.types import PatientProfileFields
 from api.reimbursements.types import PatientReimbursementFields
@@ -33,6 +34,7 @@ class Patient(
     PatientProfileFields,
     PatientReimbursementFields,
     PatientAgendaFields,
+    PatientMessagingFields,
     PatientAccessFields,
     PatientJournalFields,
     PatientAppFields,

@@ -20,6 +20,7 @@ from api.graphql.node import NodeQuery
 from api.graphql.patient import Patient
 from api.identity.types import IdentityQuery
 from api.journal.types import AccessLogEntry
+from api.messaging.types import Message, MessagingMutation, Thread
 from api.oauth.types import OAuthMutation
 from api.profile.types import ProfileMutation
 from api.reimbursements.types import Reimbursement
@@ -40,6 +41,7 @@ class Mutation(
     ProfileMutation,
     AgendaMutation,
     AgendaReminderMutation,
+    MessagingMutation,
     CatalogueMutation,
     OAuthMutation,
 ):
@@ -77,6 +79,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
             Document,
             Reimbursement,
             AgendaItem,
+            Thread,
+            Message,
         ],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),

@@ -26,6 +26,7 @@ class EventKind(StrEnum):
     DOCUMENT_RELEASED = "dossier.document_released"
     APP_SUSPENDED = "catalogue.app_suspended"
     AGENDA_ITEM_DUE = "agenda.item_due"
+    MESSAGE_RECEIVED = "messaging.message_received"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,12 @@ import pytest
 from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 
 from api.access.models import CareRole
+from api.access.service import Access
 from api.graphql.ids import encode_id
 from api.graphql.schema import build_schema
+from api.identity.dev_tokens import find_account
+from api.identity.service import principal_for
+from api.messaging.service import Limits, start_thread
 from api.reimbursements.importer import import_statements
 from tests import factories
 from tests.conftest import error_codes
@@ -35,9 +39,11 @@ JOURNALED_AS = {
     "reimbursements": "Reimbursement",
     "reimbursementSummary": "ReimbursementSummary",
     "agenda": None,  # the patient's side only: not the care team's
+    "threads": "Thread",
 }
 
 SCHEMA = build_schema()._schema
+CLAIMS = {"client_id": "test", "jti": "t", "scope": "messages:send"}
 
 
 def _unwrap(graphql_type):
@@ -89,6 +95,15 @@ async def test_a_professional_read_of_each_field_is_journaled(
     document = await factories.deposit(database, contents, patient)
     report = await import_statements(database, write_csv(tmp_path / "feed.csv", [line(patient.ins)]))
     assert report.imported == 1
+    await start_thread(
+        Access(principal_for(await find_account(database, str(doctor.account_id)), CLAIMS), database),
+        contents,
+        patient.person_id,
+        subject="Suivi",
+        body="Bonjour",
+        attachment_ids=[],
+        limits=Limits(),
+    )
     selection = _patient_fields()[field]
     if field == "document":  # the fields with a required argument
         selection = f'document(id: "{encode_id("Document", document.id)}") {{ id title }}'
@@ -102,7 +117,7 @@ async def test_a_professional_read_of_each_field_is_journaled(
         assert "errors" not in body, body
         assert (expected, str(document.id), "PROFESSIONAL") in logged
         return
-    if expected == "Reimbursement":
+    if expected in ("Reimbursement", "Thread"):
         assert "errors" not in body, body
         assert any(kind == expected and actor == "PROFESSIONAL" for kind, _, actor in logged)
         return

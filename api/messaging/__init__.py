@@ -1,0 +1,1 @@
+"""Secure messaging between a patient's side and the professionals of the care team."""

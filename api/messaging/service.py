@@ -1,0 +1,462 @@
+"""Secure messaging's operations, under the space policy and the thread rules
+of api.access.messaging. Bodies are sealed with the space's data key; every
+read by anyone but the patient is journaled; what a reader may not see is
+neither returned nor counted."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.access import messaging as rules
+from api.access.policy import Action, SpacePart
+from api.access.service import Access, SpaceAccess
+from api.contents.service import Contents
+from api.db import new_id, utcnow
+from api.dossier import service as dossier
+from api.errors import BadUserInput, Forbidden, NotFound, RateLimited
+from api.journal import outbox
+from api.journal.records import AccessAction
+from api.messaging.models import Message, MessageAttachment, Thread, ThreadParticipant
+from api.text import clean_text
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_chars: int = 10_000
+    max_attachments: int = 10
+    per_minute: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRecord:
+    patient_id: uuid.UUID
+    id: uuid.UUID
+    subject: str
+    last_message_at: datetime
+    closed_at: datetime | None
+    archived: bool
+    participants: tuple[uuid.UUID, ...]
+    unread: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    patient_id: uuid.UUID
+    thread_id: uuid.UUID
+    id: uuid.UUID
+    sent_at: datetime
+    sender_kind: str
+    sender_professional_id: uuid.UUID | None
+    sender_name: str
+    body: str
+    read_at: datetime | None
+    attachment_ids: tuple[uuid.UUID, ...]
+
+
+def _participations(principal_professional_id: uuid.UUID | None) -> object:
+    return select(ThreadParticipant.thread_id).where(
+        ThreadParticipant.professional_id == principal_professional_id
+    )
+
+
+def _from_other_side(granted: SpaceAccess) -> object:
+    """Messages the reader's side did not write: theirs to mark read."""
+    if rules.is_patient_side(granted):
+        return Message.sender_kind == "PROFESSIONAL"
+    return Message.sender_kind != "PROFESSIONAL"
+
+
+THREAD_COLUMNS = (
+    Thread.patient_id,
+    Thread.id,
+    Thread.subject,
+    Thread.last_message_at,
+    Thread.closed_at,
+    Thread.patient_archived_at,
+)
+
+
+async def _located(
+    access: Access, thread_id: uuid.UUID, action: Action
+) -> tuple[SpaceAccess, Any, frozenset[uuid.UUID]]:
+    """A thread (its row: THREAD_COLUMNS) and its participants; NOT_FOUND when it
+    does not exist or the principal may not see it (the two look alike)."""
+    async with access.database.read() as connection:
+        thread = (await connection.execute(select(*THREAD_COLUMNS).where(Thread.id == thread_id))).first()
+        participants = frozenset(
+            await connection.scalars(
+                select(ThreadParticipant.professional_id).where(ThreadParticipant.thread_id == thread_id)
+            )
+        )
+    if thread is None:
+        raise NotFound("No such thread.")
+    granted = await access.space(thread.patient_id, action, SpacePart.MESSAGES)
+    if not rules.may_see(access.principal, granted, participants):
+        raise NotFound("No such thread.")
+    return granted, thread, participants
+
+
+def _checked_body(body: str, attachment_ids: list[uuid.UUID], limits: Limits) -> str:
+    body = clean_text(body, field="body", min_length=1, max_length=limits.max_chars, what="The message")
+    if len(attachment_ids) > limits.max_attachments:
+        raise BadUserInput(
+            f"At most {limits.max_attachments} attachments per message.", field="attachmentIds"
+        )
+    if len(set(attachment_ids)) != len(attachment_ids):
+        raise BadUserInput("The same document is attached twice.", field="attachmentIds")
+    return body
+
+
+async def _check_rate(access: Access, limits: Limits) -> None:
+    async with access.database.read() as connection:
+        recent = await connection.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(
+                Message.sender_account_id == access.principal.account_id,
+                Message.sent_at > utcnow() - timedelta(minutes=1),
+            )
+        )
+    if int(recent or 0) >= limits.per_minute:
+        raise RateLimited(f"At most {limits.per_minute} messages a minute; wait a little.")
+
+
+async def _check_attachments(access: Access, patient_id: uuid.UUID, attachment_ids: list[uuid.UUID]) -> None:
+    """Only documents of this space the sender may read; attaching widens no one's rights."""
+    if not attachment_ids:
+        return
+    visible = {record.id for record in await dossier.documents_by_ids(access, patient_id, attachment_ids)}
+    if set(attachment_ids) - visible:
+        raise BadUserInput("An attachment is no document of this space you may read.", field="attachmentIds")
+
+
+async def _write_message(
+    connection: AsyncConnection,
+    access: Access,
+    *,
+    contents: Contents,
+    granted: SpaceAccess,
+    thread_id: uuid.UUID,
+    body: str,
+    attachment_ids: list[uuid.UUID],
+) -> MessageRecord:
+    principal = access.principal
+    message_id, now = new_id(), utcnow()
+    kind = "PROFESSIONAL" if rules.is_professional(principal) else principal.kind.value
+    name = principal.app_name or principal.display_name
+    await connection.execute(
+        insert(Message).values(
+            thread_id=thread_id,
+            id=message_id,
+            patient_id=granted.patient_id,
+            sent_at=now,
+            sender_kind=kind,
+            sender_account_id=principal.account_id,
+            sender_professional_id=principal.professional_id if kind == "PROFESSIONAL" else None,
+            sender_name=name,
+            body_sealed=await contents.seal_text(granted.patient_id, body, message_id),
+        )
+    )
+    if attachment_ids:
+        await connection.execute(
+            insert(MessageAttachment),
+            [
+                {"message_id": message_id, "document_id": doc, "position": n}
+                for n, doc in enumerate(attachment_ids)
+            ],
+        )
+    await connection.execute(
+        update(Thread).where(Thread.id == thread_id).values(last_message_at=now, patient_archived_at=None)
+    )
+    await access.write_entry(connection, granted, AccessAction.CREATE, "Message", message_id)
+    if kind == "PROFESSIONAL":
+        # The patient is told a message came, never what it says.
+        await outbox.emit(
+            connection,
+            outbox.EventKind.MESSAGE_RECEIVED,
+            granted.patient_id,
+            {"threadId": str(thread_id), "from": name},
+        )
+    return MessageRecord(
+        granted.patient_id,
+        thread_id,
+        message_id,
+        now,
+        kind,
+        principal.professional_id if kind == "PROFESSIONAL" else None,
+        name,
+        body,
+        None,
+        tuple(attachment_ids),
+    )
+
+
+async def start_thread(
+    access: Access,
+    contents: Contents,
+    patient_id: uuid.UUID,
+    *,
+    subject: str,
+    body: str,
+    attachment_ids: list[uuid.UUID],
+    limits: Limits,
+) -> tuple[ThreadRecord, MessageRecord]:
+    """A professional of the care team opens a thread with its first message."""
+    granted = await access.space(patient_id, Action.CREATE, SpacePart.MESSAGES)
+    if not rules.may_start(access.principal, granted):
+        raise Forbidden("Only a professional of the care team opens a thread.")
+    subject = clean_text(subject, field="subject", min_length=1, max_length=200, what="The subject")
+    body = _checked_body(body, attachment_ids, limits)
+    await _check_rate(access, limits)
+    await _check_attachments(access, patient_id, attachment_ids)
+    thread_id, now = new_id(), utcnow()
+    professional_id = access.principal.professional_id
+    async with access.database.session() as session:
+        connection = await session.connection()
+        await connection.execute(
+            insert(Thread).values(
+                patient_id=patient_id,
+                id=thread_id,
+                subject=subject,
+                started_by_professional_id=professional_id,
+                last_message_at=now,
+                created_at=now,
+            )
+        )
+        await connection.execute(
+            insert(ThreadParticipant).values(thread_id=thread_id, professional_id=professional_id)
+        )
+        await access.write_entry(connection, granted, AccessAction.CREATE, "Thread", thread_id)
+        message = await _write_message(
+            connection,
+            access,
+            contents=contents,
+            granted=granted,
+            thread_id=thread_id,
+            body=body,
+            attachment_ids=attachment_ids,
+        )
+    thread = ThreadRecord(patient_id, thread_id, subject, message.sent_at, None, False, (professional_id,), 0)  # type: ignore[arg-type]
+    return thread, message
+
+
+async def send_message(
+    access: Access,
+    contents: Contents,
+    thread_id: uuid.UUID,
+    *,
+    body: str,
+    attachment_ids: list[uuid.UUID],
+    limits: Limits,
+) -> MessageRecord:
+    """A reply: the patient's side or a participant; never in a closed thread."""
+    granted, thread, participants = await _located(access, thread_id, Action.CREATE)
+    if not rules.may_reply(access.principal, granted, participants):
+        raise Forbidden("You may not write in this thread.")
+    if thread.closed_at is not None:
+        raise BadUserInput("This thread is closed: it takes no more replies.", field="threadId")
+    body = _checked_body(body, attachment_ids, limits)
+    await _check_rate(access, limits)
+    await _check_attachments(access, thread.patient_id, attachment_ids)
+    async with access.database.session() as session:
+        connection = await session.connection()
+        return await _write_message(
+            connection,
+            access,
+            contents=contents,
+            granted=granted,
+            thread_id=thread_id,
+            body=body,
+            attachment_ids=attachment_ids,
+        )
+
+
+async def threads_page(
+    access: Access,
+    patient_id: uuid.UUID,
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+    unread_only: bool,
+) -> tuple[list[ThreadRecord], int, bool]:
+    """Latest activity first; each with its participants and the reader's unread count."""
+    granted = await access.space(patient_id, Action.READ, SpacePart.MESSAGES)
+    principal = access.principal
+    unread = (
+        select(func.count())
+        .select_from(Message)
+        .where(Message.thread_id == Thread.id, Message.read_at.is_(None), _from_other_side(granted))  # type: ignore[arg-type]
+        .scalar_subquery()
+    )
+    query = select(
+        Thread.patient_id,
+        Thread.id,
+        Thread.subject,
+        Thread.last_message_at,
+        Thread.closed_at,
+        Thread.patient_archived_at,
+        unread,
+    ).where(
+        Thread.patient_id == patient_id,
+        rules.visible_threads(principal, granted, Thread, _participations(principal.professional_id)),  # type: ignore[arg-type]
+    )
+    if unread_only:
+        query = query.where(unread > 0)
+    page_query = query.order_by(Thread.last_message_at.desc(), Thread.id.desc()).limit(limit + 1)
+    if after is not None:
+        at, thread_id = after
+        page_query = page_query.where(
+            or_(Thread.last_message_at < at, and_(Thread.last_message_at == at, Thread.id < thread_id))
+        )
+    async with access.database.read() as connection:
+        rows = (await connection.execute(page_query)).all()[: limit + 1]
+        total = int(await connection.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        ids = [row.id for row in rows[:limit]]
+        people: dict[uuid.UUID, list[uuid.UUID]] = {}
+        if ids:
+            for thread_id, professional_id in await connection.execute(
+                select(ThreadParticipant.thread_id, ThreadParticipant.professional_id)
+                .where(ThreadParticipant.thread_id.in_(ids))
+                .order_by(ThreadParticipant.professional_id)
+            ):
+                people.setdefault(thread_id, []).append(professional_id)
+    records = [
+        ThreadRecord(
+            row.patient_id,
+            row.id,
+            row.subject,
+            row.last_message_at,
+            row.closed_at,
+            row.patient_archived_at is not None,
+            tuple(people.get(row.id, ())),
+            int(row[6] or 0),
+        )
+        for row in rows[:limit]
+    ]
+    for record in records:
+        access.read(granted, "Thread", record.id)
+    return records, total, len(rows) > limit
+
+
+async def messages_page(
+    access: Access,
+    contents: Contents,
+    thread_id: uuid.UUID,
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> tuple[list[MessageRecord], bool]:
+    """Oldest first, bodies opened, each read journaled."""
+    granted, thread, _ = await _located(access, thread_id, Action.READ)
+    query = select(
+        Message.id,
+        Message.sent_at,
+        Message.sender_kind,
+        Message.sender_professional_id,
+        Message.sender_name,
+        Message.body_sealed,
+        Message.read_at,
+    ).where(Message.thread_id == thread_id)
+    if after is not None:
+        at, message_id = after
+        query = query.where(or_(Message.sent_at > at, and_(Message.sent_at == at, Message.id > message_id)))
+    async with access.database.read() as connection:
+        rows = (await connection.execute(query.order_by(Message.sent_at, Message.id).limit(limit + 1))).all()
+        page = rows[:limit]
+        attached: dict[uuid.UUID, list[uuid.UUID]] = {}
+        if page:
+            for message_id, document_id in await connection.execute(
+                select(MessageAttachment.message_id, MessageAttachment.document_id)
+                .where(MessageAttachment.message_id.in_([row.id for row in page]))
+                .order_by(MessageAttachment.message_id, MessageAttachment.position)
+            ):
+                attached.setdefault(message_id, []).append(document_id)
+    bodies = await contents.open_texts(thread.patient_id, [(row.body_sealed, row.id) for row in page])
+    records = [
+        MessageRecord(
+            thread.patient_id,
+            thread_id,
+            row.id,
+            row.sent_at,
+            row.sender_kind,
+            row.sender_professional_id,
+            row.sender_name,
+            body,
+            row.read_at,
+            tuple(attached.get(row.id, ())),
+        )
+        for row, body in zip(page, bodies, strict=True)
+    ]
+    for record in records:
+        access.read(granted, "Message", record.id)
+    return records, len(rows) > limit
+
+
+async def read_thread(access: Access, thread_id: uuid.UUID) -> ThreadRecord:
+    granted, thread, participants = await _located(access, thread_id, Action.READ)
+    access.read(granted, "Thread", thread_id)
+    return ThreadRecord(
+        thread.patient_id,
+        thread.id,
+        thread.subject,
+        thread.last_message_at,
+        thread.closed_at,
+        thread.patient_archived_at is not None,
+        tuple(sorted(participants)),
+        0,
+    )
+
+
+async def mark_read(access: Access, thread_id: uuid.UUID) -> ThreadRecord:
+    """The reader's side has read the thread: the other side's messages get their readAt."""
+    granted, _, _ = await _located(access, thread_id, Action.READ)
+    async with access.database.session() as session:
+        connection = await session.connection()
+        await connection.execute(
+            update(Message)
+            .where(Message.thread_id == thread_id, Message.read_at.is_(None), _from_other_side(granted))  # type: ignore[arg-type]
+            .values(read_at=utcnow())
+        )
+        await access.write_entry(connection, granted, AccessAction.UPDATE, "Thread", thread_id)
+    return await read_thread(access, thread_id)
+
+
+async def close_thread(access: Access, thread_id: uuid.UUID) -> ThreadRecord:
+    granted, thread, participants = await _located(access, thread_id, Action.CREATE)
+    if not rules.may_close(access.principal, granted, participants):
+        raise Forbidden("Only a professional of the thread closes it.")
+    if thread.closed_at is None:
+        async with access.database.session() as session:
+            connection = await session.connection()
+            await connection.execute(update(Thread).where(Thread.id == thread_id).values(closed_at=utcnow()))
+            await access.write_entry(connection, granted, AccessAction.UPDATE, "Thread", thread_id)
+    return await read_thread(access, thread_id)
+
+
+async def archive_thread(access: Access, thread_id: uuid.UUID, *, archived: bool) -> ThreadRecord:
+    """Archive (or bring back) the thread in the reader's own view (a caregiver reads only)."""
+    granted, _, _ = await _located(access, thread_id, Action.CREATE)
+    when = utcnow() if archived else None
+    async with access.database.session() as session:
+        connection = await session.connection()
+        if rules.is_patient_side(granted):
+            await connection.execute(
+                update(Thread).where(Thread.id == thread_id).values(patient_archived_at=when)
+            )
+        else:
+            await connection.execute(
+                update(ThreadParticipant)
+                .where(
+                    ThreadParticipant.thread_id == thread_id,
+                    ThreadParticipant.professional_id == access.principal.professional_id,
+                )
+                .values(archived_at=when)
+            )
+        await access.write_entry(connection, granted, AccessAction.UPDATE, "Thread", thread_id)
+    return await read_thread(access, thread_id)

@@ -1,0 +1,351 @@
+"""GraphQL of secure messaging."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from api.directory import service as directory
+from api.directory.types import PatientFields, Professional
+from api.dossier.types import Document
+from api.errors import BadUserInput
+from api.graphql.context import Info
+from api.graphql.enums import PrincipalKind
+from api.graphql.ids import decode_id
+from api.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from api.graphql.payloads import UserError
+from api.graphql.permissions import scoped
+from api.identity.scopes import Scope
+from api.messaging import service
+from api.messaging.loaders import AttachmentLoader
+
+THREADS_CURSOR = "threads"
+MESSAGES_CURSOR = "messages"
+_ID_BITS = 128
+# A cursor packs the moment (microseconds since the epoch, 56 bits) above the 128-bit id.
+MAX_POSITION = 1 << (_ID_BITS + 56)
+
+
+def _position(moment: datetime, some_id: uuid.UUID) -> int:
+    return int(moment.timestamp() * 1_000_000) << _ID_BITS | some_id.int
+
+
+def _decode(kind: str, cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    position = decode_cursor(kind, cursor, maximum=MAX_POSITION)
+    if position is None:
+        return None
+    try:
+        moment = datetime.fromtimestamp(
+            (position >> _ID_BITS) / 1_000_000, tz=datetime.now().astimezone().tzinfo
+        )
+    except (OverflowError, OSError, ValueError) as error:
+        raise BadUserInput("This cursor is not valid here.", field="after") from error
+    return moment, uuid.UUID(int=position & ((1 << _ID_BITS) - 1))
+
+
+def _limits(info: Info) -> service.Limits:
+    settings = info.context.settings
+    return service.Limits(
+        max_chars=settings.message_max_chars,
+        max_attachments=settings.message_max_attachments,
+        per_minute=settings.messages_per_minute,
+    )
+
+
+@strawberry.type(description="A message of a thread.")
+class Message(relay.Node):
+    id: relay.NodeID[str]
+    sent_at: datetime = strawberry.field(description="When it was sent.")
+    sender_kind: PrincipalKind = strawberry.field(
+        description="Which side wrote it: the patient's, a professional."
+    )
+    sender_name: str = strawberry.field(
+        description="Who wrote it (a professional's name, never their address)."
+    )
+    body: str = strawberry.field(description="The text.")
+    read_at: datetime | None = strawberry.field(description="When the other side first read it.")
+    record: strawberry.Private[service.MessageRecord]
+    loader: strawberry.Private[AttachmentLoader | None] = None
+
+    @classmethod
+    def from_record(cls, record: service.MessageRecord, loader: AttachmentLoader | None = None) -> Message:
+        return cls(
+            id=str(record.id),
+            sent_at=record.sent_at,
+            sender_kind=PrincipalKind(record.sender_kind),
+            sender_name=record.sender_name,
+            body=record.body,
+            read_at=record.read_at,
+            record=record,
+            loader=loader,
+        )
+
+    @strawberry.field(description="The professional who wrote it, if one did.")
+    async def sender(self, info: Info) -> Professional | None:
+        if self.record.sender_professional_id is None:
+            return None
+        found = await directory.read_professional(
+            info.context.require_access(),
+            info.context.loaders.professional_by_id,
+            self.record.sender_professional_id,
+        )
+        return Professional.from_record(found) if found else None
+
+    @strawberry.field(
+        description="Documents of the dossier attached, as far as the reader may see them.",
+        **scoped(Scope.DOCUMENTS_READ),
+    )
+    async def attachments(self, info: Info) -> list[Document] | None:
+        loader = self.loader or AttachmentLoader(info.context.require_access(), self.record.patient_id)
+        found = await loader.load_many(list(self.record.attachment_ids))
+        return [Document.from_record(record) for record in found if record is not None]
+
+
+@strawberry.type(description="A message and its cursor.")
+class MessageEdge:
+    cursor: str = strawberry.field(description="Opaque cursor.")
+    node: Message = strawberry.field(description="The message.")
+
+
+@strawberry.type(description="Messages, oldest first.")
+class MessageConnection:
+    edges: list[MessageEdge] = strawberry.field(description="This page.")
+    page_info: PageInfo = strawberry.field(description="Where this page stands.")
+
+
+@strawberry.type(description="A conversation between a patient's side and professionals of the care team.")
+class Thread(relay.Node):
+    id: relay.NodeID[str]
+    subject: str = strawberry.field(description="What it is about.")
+    last_message_at: datetime = strawberry.field(description="When the last message came.")
+    unread_count: int = strawberry.field(
+        description="Messages of the other side the reader's side has not read."
+    )
+    closed: bool = strawberry.field(description="Closed by a professional: it takes no more replies.")
+    archived: bool = strawberry.field(description="Archived by the patient's side.")
+    record: strawberry.Private[service.ThreadRecord]
+
+    @classmethod
+    def from_record(cls, record: service.ThreadRecord) -> Thread:
+        return cls(
+            id=str(record.id),
+            subject=record.subject,
+            last_message_at=record.last_message_at,
+            unread_count=record.unread,
+            closed=record.closed_at is not None,
+            archived=record.archived,
+            record=record,
+        )
+
+    @strawberry.field(description="The professionals of the thread (names only).")
+    async def participants(self, info: Info) -> list[Professional]:
+        found = await directory.read_professionals(
+            info.context.require_access(),
+            info.context.loaders.professional_by_id,
+            list(self.record.participants),
+        )
+        return [Professional.from_record(record) for record in found if record is not None]
+
+    @strawberry.field(
+        description="The messages, oldest first. Each read by anyone but the patient is journaled."
+    )
+    async def messages(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> MessageConnection:
+        limit = page_size(first)
+        access = info.context.require_access()
+        records, more = await service.messages_page(
+            access, info.context.contents, self.record.id, limit=limit, after=_decode(MESSAGES_CURSOR, after)
+        )
+        loader = AttachmentLoader(access, self.record.patient_id)
+        edges = [
+            MessageEdge(
+                cursor=encode_cursor(MESSAGES_CURSOR, _position(r.sent_at, r.id)),
+                node=Message.from_record(r, loader),
+            )
+            for r in records
+        ]
+        return MessageConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=more,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Thread | None]:
+        access = info.context.require_access()
+        return [
+            cls.from_record(await service.read_thread(access, uuid.UUID(node_id))) for node_id in node_ids
+        ]
+
+
+@strawberry.type(description="A page of threads, latest activity first.")
+class ThreadConnection:
+    edges: list[ThreadEdge] = strawberry.field(description="This page.")
+    page_info: PageInfo = strawberry.field(description="Where this page stands.")
+    total_count: int = strawberry.field(description="Threads the caller may see, in all.")
+
+
+@strawberry.type(description="A thread and its cursor.")
+class ThreadEdge:
+    cursor: str = strawberry.field(description="Opaque cursor.")
+    node: Thread = strawberry.field(description="The thread.")
+
+
+@strawberry.type
+class PatientMessagingFields(PatientFields):
+    """The messaging part of `Patient`."""
+
+    @strawberry.field(
+        description="Threads of the space the caller may see (a professional: those they take part in), "
+        "latest activity first. Journaled when read by anyone but the patient.",
+        **scoped(Scope.MESSAGES_READ),
+    )
+    async def threads(
+        self, info: Info, first: int | None = None, after: str | None = None, unread_only: bool = False
+    ) -> ThreadConnection | None:
+        limit = page_size(first)
+        records, total, more = await service.threads_page(
+            info.context.require_access(),
+            self.record.id,
+            limit=limit,
+            after=_decode(THREADS_CURSOR, after),
+            unread_only=unread_only,
+        )
+        edges = [
+            ThreadEdge(
+                cursor=encode_cursor(THREADS_CURSOR, _position(r.last_message_at, r.id)),
+                node=Thread.from_record(r),
+            )
+            for r in records
+        ]
+        return ThreadConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=more,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=total,
+        )
+
+
+def _ids(values: list[strawberry.ID] | None, type_name: str, field: str) -> list[uuid.UUID]:
+    found = []
+    for value in values or []:
+        try:
+            found.append(decode_id(value, type_name)[1])
+        except BadUserInput as error:
+            raise BadUserInput(error.message, field=field) from error
+    return found
+
+
+@strawberry.input(description="Only professionals open threads.")
+class StartThreadInput:
+    patient_id: strawberry.ID = strawberry.field(description="The space.")
+    subject: str = strawberry.field(description="What it is about.")
+    body: str = strawberry.field(description="The first message.")
+    attachment_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Documents to attach."
+    )
+
+
+@strawberry.input(description="A reply in a thread.")
+class SendMessageInput:
+    thread_id: strawberry.ID = strawberry.field(description="The thread.")
+    body: str = strawberry.field(description="The text.")
+    attachment_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Documents to attach."
+    )
+
+
+@strawberry.type(description="The thread started or changed.")
+class ThreadPayload:
+    thread: Thread | None = strawberry.field(description="The thread.")
+    user_errors: list[UserError] = strawberry.field(description="Input the user can correct.")
+
+
+@strawberry.type(description="The message sent.")
+class MessagePayload:
+    message: Message | None = strawberry.field(description="The message.")
+    user_errors: list[UserError] = strawberry.field(description="Input the user can correct.")
+
+
+def _thread_id(value: strawberry.ID) -> uuid.UUID:
+    try:
+        return decode_id(value, "Thread")[1]
+    except BadUserInput as error:
+        raise BadUserInput(error.message, field="threadId") from error
+
+
+@strawberry.type
+class MessagingMutation:
+    @strawberry.mutation(
+        description="Open a thread with a patient: professionals of the care team.",
+        **scoped(Scope.MESSAGES_SEND),
+    )
+    async def start_thread(self, info: Info, input: StartThreadInput) -> ThreadPayload:
+        try:
+            patient_id = decode_id(input.patient_id, "Patient")[1]
+            thread, _ = await service.start_thread(
+                info.context.require_access(),
+                info.context.contents,
+                patient_id,
+                subject=input.subject,
+                body=input.body,
+                attachment_ids=_ids(input.attachment_ids, "Document", "attachmentIds"),
+                limits=_limits(info),
+            )
+        except BadUserInput as error:
+            return ThreadPayload(thread=None, user_errors=UserError.from_error(error))
+        return ThreadPayload(thread=Thread.from_record(thread), user_errors=[])
+
+    @strawberry.mutation(description="Reply in a thread that is not closed.", **scoped(Scope.MESSAGES_SEND))
+    async def send_message(self, info: Info, input: SendMessageInput) -> MessagePayload:
+        try:
+            message = await service.send_message(
+                info.context.require_access(),
+                info.context.contents,
+                _thread_id(input.thread_id),
+                body=input.body,
+                attachment_ids=_ids(input.attachment_ids, "Document", "attachmentIds"),
+                limits=_limits(info),
+            )
+        except BadUserInput as error:
+            return MessagePayload(message=None, user_errors=UserError.from_error(error))
+        return MessagePayload(message=Message.from_record(message), user_errors=[])
+
+    @strawberry.mutation(
+        description="The reader's side has read the thread (the senders see readAt).",
+        **scoped(Scope.MESSAGES_READ),
+    )
+    async def mark_thread_read(self, info: Info, thread_id: strawberry.ID) -> ThreadPayload:
+        record = await service.mark_read(info.context.require_access(), _thread_id(thread_id))
+        return ThreadPayload(thread=Thread.from_record(record), user_errors=[])
+
+    @strawberry.mutation(description="Close a thread: a professional of it.", **scoped(Scope.MESSAGES_SEND))
+    async def close_thread(self, info: Info, thread_id: strawberry.ID) -> ThreadPayload:
+        record = await service.close_thread(info.context.require_access(), _thread_id(thread_id))
+        return ThreadPayload(thread=Thread.from_record(record), user_errors=[])
+
+    @strawberry.mutation(
+        description="Archive a thread in your own view, or bring it back.", **scoped(Scope.MESSAGES_SEND)
+    )
+    async def archive_thread(
+        self, info: Info, thread_id: strawberry.ID, archived: bool = True
+    ) -> ThreadPayload:
+        record = await service.archive_thread(
+            info.context.require_access(), _thread_id(thread_id), archived=archived
+        )
+        return ThreadPayload(thread=Thread.from_record(record), user_errors=[])
