@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from api import __version__
 from api.agenda.routes import RedactFeedSecrets, agenda_feed
@@ -25,6 +25,7 @@ from api.graphql.view import GraphQLView
 from api.identity.keys import load_signing_key
 from api.identity.tokens import AccessTokens
 from api.interop.routes import fhir_export
+from api.messaging.bus import bus_for
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.migrations import is_at_head
 from api.oauth.routes import ROUTES as OAUTH_ROUTES
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     tokens = access_tokens(settings, key)
     contents = contents_for(settings, database)
     content_links = ContentLinks(key, base_url=settings.token_issuer)
+    bus = bus_for(database)
     view = GraphQLView(
         build_schema(settings),
         settings=settings,
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         tokens=tokens,
         contents=contents,
         content_links=content_links,
+        bus=bus,
     )
     oauth = OAuthServer(settings, database, tokens, Sessions(key, secure=settings.is_production))
 
@@ -90,11 +93,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await bus.close()
         if owns_database:
             await database.dispose()
 
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         *OAUTH_ROUTES,
@@ -120,6 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.oauth = oauth
     app.state.contents = contents
     app.state.content_links = content_links
+    app.state.bus = bus
     return app
 
 

@@ -55,9 +55,9 @@ async def test_the_root_leads_to_graphiql_in_development(client) -> None:
     assert response.headers["location"] == "/graphql"
 
 
-def test_no_websocket_endpoint_until_subscriptions_exist(app) -> None:
-    # A WebSocket would bypass the per-request journal and the re-checks of each
-    # request; it comes back with subscriptions, per operation.
+def test_the_websocket_endpoint_is_the_graphql_one_only(app) -> None:
+    # Subscriptions only (queries there would skip the request's journal write):
+    # tests/messaging/test_live.py holds the rest.
     from starlette.routing import WebSocketRoute
 
-    assert not [route for route in app.routes if isinstance(route, WebSocketRoute)]
+    assert [route.path for route in app.routes if isinstance(route, WebSocketRoute)] == ["/graphql"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -16,6 +17,7 @@ from api.dossier.links import ContentLinks
 from api.errors import Unauthenticated
 from api.graphql.loaders import Loaders
 from api.identity.principal import Principal
+from api.messaging.bus import MessageBus
 from api.settings import Settings
 
 
@@ -29,7 +31,12 @@ class Context:
     contents: Contents
     content_links: ContentLinks
     request_id: str
+    bus: MessageBus | None = None
+    # On a WebSocket: checks the connection's token again (expiry, revocation) at each delivery.
+    reauthenticate: Callable[[], Awaitable[Principal]] | None = None
     access: Access | None = None
+    # A WebSocket's connection_init payload (graphql-transport-ws): where its token comes.
+    connection_params: dict[str, object] | None = None
     # Set by the error extension when the operation was refused before any
     # resolver ran (syntax, validation, limits): the view answers 400 then.
     rejected_before_execution: bool = False

@@ -18,9 +18,10 @@ from api.graphql.errors import ErrorPresentation
 from api.graphql.limits import QueryLimits
 from api.graphql.node import NodeQuery
 from api.graphql.patient import Patient
+from api.graphql.websocket import SubscriptionsOnlyOverWebSocket
 from api.identity.types import IdentityQuery
 from api.journal.types import AccessLogEntry
-from api.messaging.types import Message, MessagingMutation, Thread
+from api.messaging.types import Message, MessagingMutation, MessagingSubscription, Thread
 from api.oauth.types import OAuthMutation
 from api.profile.types import ProfileMutation
 from api.reimbursements.types import Reimbursement
@@ -48,6 +49,11 @@ class Mutation(
     pass
 
 
+@strawberry.type(description="What comes live, over a WebSocket (graphql-transport-ws).")
+class Subscription(MessagingSubscription):
+    pass
+
+
 class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -66,10 +72,12 @@ def build_schema(settings: Settings | None = None) -> Schema:
             cache_size=settings.query_cache_size,
         ),
         ErrorPresentation,
+        SubscriptionsOnlyOverWebSocket,
     ]
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[
             Patient,
             Professional,

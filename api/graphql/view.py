@@ -17,7 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.parse_content_type import parse_content_type
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api.access.service import Access
@@ -28,8 +30,10 @@ from api.errors import ErrorCode, Unauthenticated
 from api.graphql.context import Context
 from api.graphql.errors import error_body
 from api.graphql.loaders import Loaders
+from api.identity.principal import Principal
 from api.identity.service import authenticate, bearer_token
 from api.identity.tokens import AccessTokens
+from api.messaging.bus import MessageBus
 from api.settings import Settings
 
 logger = logging.getLogger("api.graphql")
@@ -45,6 +49,7 @@ class GraphQLView(GraphQL[Context, None]):
         tokens: AccessTokens,
         contents: Contents,
         content_links: ContentLinks,
+        bus: MessageBus,
     ) -> None:
         super().__init__(
             schema,
@@ -53,12 +58,15 @@ class GraphQLView(GraphQL[Context, None]):
             allow_queries_via_get=False,
             # Uploads (GraphQL multipart request spec), only with a preflight header (CSRF).
             multipart_uploads_enabled=True,
+            # Only graphql-transport-ws: the legacy graphql-ws protocol could skip connection_init.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.settings = settings
         self.database = database
         self.tokens = tokens
         self.contents = contents
         self.content_links = content_links
+        self.bus = bus
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,21 +91,21 @@ class GraphQLView(GraphQL[Context, None]):
             await request.close()  # uploaded files, whether a resolver read them or not
         await response(scope, receive, send)
 
+    def _access(self, principal: Principal) -> Access:
+        return Access(
+            principal,
+            self.database,
+            emergency_duration=self.settings.emergency_access_duration,
+            caregiver_duration=self.settings.caregiver_delegation_duration,
+        )
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         # A token that is present but not valid refuses the whole request (RFC 6750);
-        # no token gives an anonymous context, refused field by field.
-        token = bearer_token(request.headers.get("authorization"))
+        # no token gives an anonymous context, refused field by field. A WebSocket
+        # authenticates later, with the token of its connection_init (on_ws_connect).
+        token = None if isinstance(request, WebSocket) else bearer_token(request.headers.get("authorization"))
         principal = await authenticate(self.database, self.tokens, token) if token else None
-        access = (
-            Access(
-                principal,
-                self.database,
-                emergency_duration=self.settings.emergency_access_duration,
-                caregiver_duration=self.settings.caregiver_delegation_duration,
-            )
-            if principal
-            else None
-        )
+        access = self._access(principal) if principal else None
         return Context(
             request=request,
             response=response,
@@ -108,7 +116,32 @@ class GraphQLView(GraphQL[Context, None]):
             content_links=self.content_links,
             request_id=request.scope.get("state", {}).get("request_id", ""),
             access=access,
+            bus=self.bus,
         )
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        """graphql-transport-ws: the token comes in connection_init's payload
+        (`{"authorization": "Bearer …"}`); without a valid one, the socket closes (4403)."""
+        params = context.connection_params or {}
+        raw = params.get("authorization") or params.get("Authorization")
+        token = bearer_token(raw) if isinstance(raw, str) else None
+        if not token:
+            raise ConnectionRejectionError(
+                {"code": ErrorCode.UNAUTHENTICATED.value, "message": "A token is required."}
+            )
+        try:
+            principal = await authenticate(self.database, self.tokens, token)
+        except Unauthenticated as error:
+            raise ConnectionRejectionError(
+                {"code": ErrorCode.UNAUTHENTICATED.value, "message": error.message}
+            ) from error
+        context.access = self._access(principal)
+
+        async def reauthenticate() -> Principal:
+            return await authenticate(self.database, self.tokens, token)
+
+        context.reauthenticate = reauthenticate
+        return None
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
         result = await super().execute_single(*args, **kwargs)

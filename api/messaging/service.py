@@ -57,6 +57,7 @@ class MessageRecord:
     body: str
     read_at: datetime | None
     attachment_ids: tuple[uuid.UUID, ...]
+    sender_account_id: uuid.UUID | None = None
 
 
 def _participations(principal_professional_id: uuid.UUID | None) -> object:
@@ -136,18 +137,25 @@ async def _check_attachments(access: Access, patient_id: uuid.UUID, attachment_i
         raise BadUserInput("An attachment is no document of this space you may read.", field="attachmentIds")
 
 
+async def _sealed(contents: Contents, patient_id: uuid.UUID, body: str) -> tuple[uuid.UUID, bytes, str]:
+    message_id = new_id()
+    return message_id, await contents.seal_text(patient_id, body, message_id), body
+
+
 async def _write_message(
     connection: AsyncConnection,
     access: Access,
     *,
-    contents: Contents,
+    sealed: tuple[uuid.UUID, bytes, str],
     granted: SpaceAccess,
     thread_id: uuid.UUID,
-    body: str,
     attachment_ids: list[uuid.UUID],
 ) -> MessageRecord:
+    """`sealed`: the message's id, its body sealed and in clear, made before the
+    transaction (a space's first key is written on its own connection)."""
+    message_id, sealed_body, body = sealed
     principal = access.principal
-    message_id, now = new_id(), utcnow()
+    now = utcnow()
     kind = "PROFESSIONAL" if rules.is_professional(principal) else principal.kind.value
     name = principal.app_name or principal.display_name
     await connection.execute(
@@ -160,7 +168,7 @@ async def _write_message(
             sender_account_id=principal.account_id,
             sender_professional_id=principal.professional_id if kind == "PROFESSIONAL" else None,
             sender_name=name,
-            body_sealed=await contents.seal_text(granted.patient_id, body, message_id),
+            body_sealed=sealed_body,
         )
     )
     if attachment_ids:
@@ -215,6 +223,7 @@ async def start_thread(
     body = _checked_body(body, attachment_ids, limits)
     await _check_rate(access, limits)
     await _check_attachments(access, patient_id, attachment_ids)
+    sealed = await _sealed(contents, patient_id, body)
     thread_id, now = new_id(), utcnow()
     professional_id = access.principal.professional_id
     async with access.database.session() as session:
@@ -236,10 +245,9 @@ async def start_thread(
         message = await _write_message(
             connection,
             access,
-            contents=contents,
+            sealed=sealed,
             granted=granted,
             thread_id=thread_id,
-            body=body,
             attachment_ids=attachment_ids,
         )
     thread = ThreadRecord(patient_id, thread_id, subject, message.sent_at, None, False, (professional_id,), 0)  # type: ignore[arg-type]
@@ -264,15 +272,15 @@ async def send_message(
     body = _checked_body(body, attachment_ids, limits)
     await _check_rate(access, limits)
     await _check_attachments(access, thread.patient_id, attachment_ids)
+    sealed = await _sealed(contents, thread.patient_id, body)
     async with access.database.session() as session:
         connection = await session.connection()
         return await _write_message(
             connection,
             access,
-            contents=contents,
+            sealed=sealed,
             granted=granted,
             thread_id=thread_id,
-            body=body,
             attachment_ids=attachment_ids,
         )
 
@@ -460,3 +468,52 @@ async def archive_thread(access: Access, thread_id: uuid.UUID, *, archived: bool
             )
         await access.write_entry(connection, granted, AccessAction.UPDATE, "Thread", thread_id)
     return await read_thread(access, thread_id)
+
+
+async def read_message(access: Access, contents: Contents, message_id: uuid.UUID) -> MessageRecord:
+    """One message, under the reader's rights now (a subscription's delivery): NOT_FOUND
+    when its thread is not theirs to see."""
+    async with access.database.read() as connection:
+        row = (
+            await connection.execute(
+                select(
+                    Message.thread_id,
+                    Message.id,
+                    Message.sent_at,
+                    Message.sender_kind,
+                    Message.sender_account_id,
+                    Message.sender_professional_id,
+                    Message.sender_name,
+                    Message.body_sealed,
+                    Message.read_at,
+                ).where(Message.id == message_id)
+            )
+        ).first()
+        attached = (
+            list(
+                await connection.scalars(
+                    select(MessageAttachment.document_id)
+                    .where(MessageAttachment.message_id == message_id)
+                    .order_by(MessageAttachment.position)
+                )
+            )
+            if row
+            else []
+        )
+    if row is None:
+        raise NotFound("No such message.")
+    granted, thread, _ = await _located(access, row.thread_id, Action.READ)
+    (body,) = await contents.open_texts(thread.patient_id, [(row.body_sealed, row.id)])
+    access.read(granted, "Message", row.id)
+    return MessageRecord(
+        thread.patient_id,
+        row.thread_id,
+        row.id,
+        row.sent_at,
+        row.sender_kind,
+        row.sender_professional_id,
+        row.sender_name,
+        body,
+        row.read_at,
+        tuple(attached),
+    )

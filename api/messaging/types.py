@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncGenerator, Iterable
 from datetime import datetime
 
 import strawberry
 from strawberry import relay
 
+from api.access.service import Access
 from api.directory import service as directory
 from api.directory.types import PatientFields, Professional
 from api.dossier.types import Document
@@ -19,8 +20,9 @@ from api.graphql.ids import decode_id
 from api.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
 from api.graphql.payloads import UserError
 from api.graphql.permissions import scoped
+from api.identity.principal import Principal
 from api.identity.scopes import Scope
-from api.messaging import service
+from api.messaging import live, service
 from api.messaging.loaders import AttachmentLoader
 
 THREADS_CURSOR = "threads"
@@ -289,6 +291,12 @@ def _thread_id(value: strawberry.ID) -> uuid.UUID:
         raise BadUserInput(error.message, field="threadId") from error
 
 
+async def _announce(info: Info, message: service.MessageRecord) -> None:
+    """After the commit: the subscribers of the space hear of it (ids only)."""
+    if info.context.bus is not None:
+        await info.context.bus.publish(message.patient_id, message.id)
+
+
 @strawberry.type
 class MessagingMutation:
     @strawberry.mutation(
@@ -298,7 +306,7 @@ class MessagingMutation:
     async def start_thread(self, info: Info, input: StartThreadInput) -> ThreadPayload:
         try:
             patient_id = decode_id(input.patient_id, "Patient")[1]
-            thread, _ = await service.start_thread(
+            thread, message = await service.start_thread(
                 info.context.require_access(),
                 info.context.contents,
                 patient_id,
@@ -309,6 +317,7 @@ class MessagingMutation:
             )
         except BadUserInput as error:
             return ThreadPayload(thread=None, user_errors=UserError.from_error(error))
+        await _announce(info, message)
         return ThreadPayload(thread=Thread.from_record(thread), user_errors=[])
 
     @strawberry.mutation(description="Reply in a thread that is not closed.", **scoped(Scope.MESSAGES_SEND))
@@ -324,6 +333,7 @@ class MessagingMutation:
             )
         except BadUserInput as error:
             return MessagePayload(message=None, user_errors=UserError.from_error(error))
+        await _announce(info, message)
         return MessagePayload(message=Message.from_record(message), user_errors=[])
 
     @strawberry.mutation(
@@ -349,3 +359,47 @@ class MessagingMutation:
             info.context.require_access(), _thread_id(thread_id), archived=archived
         )
         return ThreadPayload(thread=Thread.from_record(record), user_errors=[])
+
+
+@strawberry.type
+class MessagingSubscription:
+    @strawberry.subscription(
+        description="New messages in the threads of a space the caller may see, as they come "
+        "(graphql-transport-ws, the token in connection_init's payload as `authorization`). Default: the "
+        "token's own space. Each delivery is journaled; a revoked token or a block ends it.",
+        **scoped(Scope.MESSAGES_READ),
+    )
+    async def message_received(
+        self, info: Info, patient_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Message, None]:
+        context = info.context
+        access = context.require_access()
+        principal = access.principal
+        space = (
+            decode_id(patient_id, "Patient")[1]
+            if patient_id
+            else (principal.acting_for or principal.patient_id)
+        )
+        if space is None:
+            raise BadUserInput("Name the space: patientId.", field="patientId")
+        if context.bus is None or context.reauthenticate is None:
+            raise BadUserInput("Subscribe over a WebSocket (graphql-transport-ws).")
+        settings = context.settings
+
+        def access_for(someone: Principal) -> Access:
+            return Access(
+                someone,
+                context.database,
+                emergency_duration=settings.emergency_access_duration,
+                caregiver_duration=settings.caregiver_delegation_duration,
+            )
+
+        async for record in live.received(
+            access,
+            space,
+            bus=context.bus,
+            contents=context.contents,
+            reauthenticate=context.reauthenticate,
+            access_for=access_for,
+        ):
+            yield Message.from_record(record)
