@@ -23,6 +23,8 @@ from api.directory.models import Account, Organization, Patient, Professional
 from api.graphql.ids import encode_id
 
 _counter = itertools.count(1)
+# Patients' INS serials: from a random start, so that runs on a kept database do not meet either.
+_ins_serial = itertools.count(random.randrange(1_000, 500_000))  # noqa: S311 - test data
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,10 @@ async def make_patient(
     database: Database, *, birth_date: date = date(1980, 5, 17), sex: str = "F"
 ) -> TestPatient:
     handle = _unique("patient")
-    nir = f"{2 if sex == 'F' else 1}{birth_date:%y%m}75{random.randint(100, 999)}{random.randint(100, 999)}"  # noqa: S311
+    # A serial, not a random draw: two patients of a run never share an INS (a birthday
+    # paradox over random digits made a run fail now and then).
+    serial = next(_ins_serial)
+    nir = f"{2 if sex == 'F' else 1}{birth_date:%y%m}75{serial // 1000 % 1000:03d}{serial % 1000:03d}"
     ins = f"{nir}{ins_key(nir):02d}"
     async with database.session() as session:
         patient = Patient(

@@ -15,14 +15,18 @@ from api.directory.types import PatientFields
 from api.errors import BadUserInput
 from api.graphql.context import Info
 from api.graphql.ids import decode_id
-from api.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from api.graphql.pagination import (
+    PageInfo,
+    decode_day_keyset,
+    encode_day_keyset,
+    page_info,
+    page_size,
+)
 from api.graphql.payloads import UserError
 from api.graphql.permissions import first_party_only, scoped
 from api.identity.scopes import Scope
 
 CURSOR_KIND = "agenda"
-_ID_BITS = 128  # a cursor packs the day's ordinal above the item's 128-bit id
-MAX_POSITION = 1 << (_ID_BITS + 22)
 
 strawberry.enum(
     ItemKind, name="AgendaItemKind", description="Screening, vaccination, check-up, appointment, reminder."
@@ -124,16 +128,7 @@ class PatientAgendaFields(PatientFields):
         filter: AgendaFilter | None = None,
     ) -> AgendaItemConnection | None:
         limit = page_size(first)
-        position = decode_cursor(CURSOR_KIND, after, maximum=MAX_POSITION)
-        start = None
-        if position is not None:
-            try:
-                start = (
-                    date.fromordinal(position >> _ID_BITS),
-                    uuid.UUID(int=position & ((1 << _ID_BITS) - 1)),
-                )
-            except ValueError as error:
-                raise BadUserInput("This cursor is not valid here.", field="after") from error
+        start = decode_day_keyset(CURSOR_KIND, after)
         records, total, more = await service.agenda_page(
             info.context.require_access(),
             self.record.id,
@@ -143,19 +138,14 @@ class PatientAgendaFields(PatientFields):
         )
         edges = [
             AgendaItemEdge(
-                cursor=encode_cursor(CURSOR_KIND, record.day.toordinal() << _ID_BITS | record.id.int),
+                cursor=encode_day_keyset(CURSOR_KIND, record.day, record.id),
                 node=AgendaItem.from_record(record),
             )
             for record in records
         ]
         return AgendaItemConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=more,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, more=more, after=after),
             total_count=total,
         )
 

@@ -30,6 +30,7 @@ from api.graphql.pagination import (
     PageInfo,
     decode_cursor,
     encode_cursor,
+    page_info,
     page_size,
 )
 from api.graphql.payloads import UserError
@@ -298,12 +299,7 @@ class PatientDossierFields(PatientFields):
         ]
         return DocumentConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=more,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, more=more, after=after),
             total_count=total,
         )
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Protocol
 
 import strawberry
 
@@ -47,3 +51,49 @@ class PageInfo:
     has_previous_page: bool = strawberry.field(description="Items precede this page.")
     start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
     end_cursor: str | None = strawberry.field(description="Cursor of the last edge; pass it as `after`.")
+
+
+class _Edge(Protocol):
+    cursor: str
+
+
+def page_info(edges: Sequence[_Edge], *, more: bool, after: str | None) -> PageInfo:
+    """The PageInfo of a forward page of `edges`."""
+    return PageInfo(
+        has_next_page=more,
+        has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+
+
+# Keyset cursors: a sort key packed above a row's 128-bit id.
+_ID_BITS = 128
+
+
+def encode_keyset(kind: str, key: int, row_id: uuid.UUID) -> str:
+    return encode_cursor(kind, key << _ID_BITS | row_id.int)
+
+
+def decode_keyset(kind: str, cursor: str | None, *, key_bits: int) -> tuple[int, uuid.UUID] | None:
+    """(sort key, id) of a keyset cursor of `kind`, or None without a cursor;
+    BAD_USER_INPUT for anything else."""
+    position = decode_cursor(kind, cursor, maximum=1 << (_ID_BITS + key_bits))
+    if position is None:
+        return None
+    return position >> _ID_BITS, uuid.UUID(int=position & ((1 << _ID_BITS) - 1))
+
+
+def encode_day_keyset(kind: str, day: date, row_id: uuid.UUID) -> str:
+    return encode_keyset(kind, day.toordinal(), row_id)
+
+
+def decode_day_keyset(kind: str, cursor: str | None) -> tuple[date, uuid.UUID] | None:
+    """(day, id) of a cursor of a list ordered by day then id."""
+    found = decode_keyset(kind, cursor, key_bits=22)  # date.max's ordinal fits in 22 bits
+    if found is None:
+        return None
+    try:
+        return date.fromordinal(found[0]), found[1]
+    except ValueError as error:
+        raise BadUserInput("This cursor is not valid here.", field="after") from error

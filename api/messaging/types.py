@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncGenerator, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import strawberry
 from strawberry import relay
@@ -17,7 +17,7 @@ from api.errors import BadUserInput
 from api.graphql.context import Info
 from api.graphql.enums import PrincipalKind
 from api.graphql.ids import decode_id
-from api.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from api.graphql.pagination import PageInfo, decode_keyset, encode_keyset, page_info, page_size
 from api.graphql.payloads import UserError
 from api.graphql.permissions import scoped
 from api.identity.principal import Principal
@@ -27,26 +27,21 @@ from api.messaging.loaders import AttachmentLoader
 
 THREADS_CURSOR = "threads"
 MESSAGES_CURSOR = "messages"
-_ID_BITS = 128
-# A cursor packs the moment (microseconds since the epoch, 56 bits) above the 128-bit id.
-MAX_POSITION = 1 << (_ID_BITS + 56)
+MOMENT_BITS = 56  # microseconds since the epoch
 
 
-def _position(moment: datetime, some_id: uuid.UUID) -> int:
-    return int(moment.timestamp() * 1_000_000) << _ID_BITS | some_id.int
+def _cursor(kind: str, moment: datetime, some_id: uuid.UUID) -> str:
+    return encode_keyset(kind, int(moment.timestamp() * 1_000_000), some_id)
 
 
 def _decode(kind: str, cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    position = decode_cursor(kind, cursor, maximum=MAX_POSITION)
-    if position is None:
+    found = decode_keyset(kind, cursor, key_bits=MOMENT_BITS)
+    if found is None:
         return None
     try:
-        moment = datetime.fromtimestamp(
-            (position >> _ID_BITS) / 1_000_000, tz=datetime.now().astimezone().tzinfo
-        )
+        return datetime.fromtimestamp(found[0] / 1_000_000, tz=UTC), found[1]
     except (OverflowError, OSError, ValueError) as error:
         raise BadUserInput("This cursor is not valid here.", field="after") from error
-    return moment, uuid.UUID(int=position & ((1 << _ID_BITS) - 1))
 
 
 def _limits(info: Info) -> service.Limits:
@@ -166,19 +161,14 @@ class Thread(relay.Node):
         loader = AttachmentLoader(access, self.record.patient_id)
         edges = [
             MessageEdge(
-                cursor=encode_cursor(MESSAGES_CURSOR, _position(r.sent_at, r.id)),
+                cursor=_cursor(MESSAGES_CURSOR, r.sent_at, r.id),
                 node=Message.from_record(r, loader),
             )
             for r in records
         ]
         return MessageConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=more,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, more=more, after=after),
         )
 
     @classmethod
@@ -226,19 +216,14 @@ class PatientMessagingFields(PatientFields):
         )
         edges = [
             ThreadEdge(
-                cursor=encode_cursor(THREADS_CURSOR, _position(r.last_message_at, r.id)),
+                cursor=_cursor(THREADS_CURSOR, r.last_message_at, r.id),
                 node=Thread.from_record(r),
             )
             for r in records
         ]
         return ThreadConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=more,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, more=more, after=after),
             total_count=total,
         )
 

@@ -12,7 +12,7 @@ from api.directory.types import PatientFields
 from api.errors import BadUserInput
 from api.graphql.context import Info
 from api.graphql.ids import decode_id, encode_id
-from api.graphql.pagination import MAX_CURSOR, PageInfo, decode_cursor, encode_cursor, page_size
+from api.graphql.pagination import MAX_CURSOR, PageInfo, decode_cursor, encode_cursor, page_info, page_size
 from api.graphql.payloads import UserError
 from api.graphql.permissions import scoped
 from api.identity.scopes import Scope
@@ -147,12 +147,7 @@ class MedicalProfile:
         ]
         return MeasurementConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=more,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, more=more, after=after),
         )
 
 

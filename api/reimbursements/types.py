@@ -15,16 +15,19 @@ from api.directory.types import PatientFields, Professional
 from api.errors import BadUserInput
 from api.graphql.context import Info
 from api.graphql.ids import decode_id
-from api.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from api.graphql.pagination import (
+    PageInfo,
+    decode_day_keyset,
+    encode_day_keyset,
+    page_info,
+    page_size,
+)
 from api.graphql.permissions import scoped
 from api.identity.scopes import Scope
 from api.reimbursements import service
 from api.reimbursements.models import CareCategory
 
 CURSOR_KIND = "reimbursements"
-# A cursor packs the care day (22 bits of ordinal) above the 128-bit id.
-_ID_BITS = 128
-MAX_POSITION = 1 << (_ID_BITS + 22)
 
 strawberry.enum(CareCategory, description="Category of care, as the health insurance groups it.")
 
@@ -237,16 +240,7 @@ class PatientReimbursementFields(PatientFields):
         filter: ReimbursementFilter | None = None,
     ) -> ReimbursementConnection | None:
         limit = page_size(first)
-        position = decode_cursor(CURSOR_KIND, after, maximum=MAX_POSITION)
-        start = None
-        if position is not None:
-            try:
-                start = (
-                    date.fromordinal(position >> _ID_BITS),
-                    uuid.UUID(int=position & ((1 << _ID_BITS) - 1)),
-                )
-            except ValueError as error:
-                raise BadUserInput("This cursor is not valid here.", field="after") from error
+        start = decode_day_keyset(CURSOR_KIND, after)
         records, total, more = await service.reimbursements_page(
             info.context.require_access(),
             self.record.id,
@@ -256,19 +250,14 @@ class PatientReimbursementFields(PatientFields):
         )
         edges = [
             ReimbursementEdge(
-                cursor=encode_cursor(CURSOR_KIND, record.care_date.toordinal() << _ID_BITS | record.id.int),
+                cursor=encode_day_keyset(CURSOR_KIND, record.care_date, record.id),
                 node=Reimbursement.from_record(record),
             )
             for record in records
         ]
         return ReimbursementConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=more,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, more=more, after=after),
             total_count=total,
         )
 
