@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.access import messaging as rules
@@ -60,13 +60,13 @@ class MessageRecord:
     sender_account_id: uuid.UUID | None = None
 
 
-def _participations(principal_professional_id: uuid.UUID | None) -> object:
+def _participations(principal_professional_id: uuid.UUID | None) -> Select:  # type: ignore[type-arg]
     return select(ThreadParticipant.thread_id).where(
         ThreadParticipant.professional_id == principal_professional_id
     )
 
 
-def _from_other_side(granted: SpaceAccess) -> object:
+def _from_other_side(granted: SpaceAccess) -> ColumnElement[bool]:
     """Messages the reader's side did not write: theirs to mark read."""
     if rules.is_patient_side(granted):
         return Message.sender_kind == "PROFESSIONAL"
@@ -285,6 +285,28 @@ async def send_message(
         )
 
 
+def _view_columns(access: Access, granted: SpaceAccess) -> tuple[Any, Any]:
+    """Per reader: messages of the other side not yet read, and when the reader's
+    own side archived the thread (a professional never sees the patient's view)."""
+    unread = (
+        select(func.count())
+        .select_from(Message)
+        .where(Message.thread_id == Thread.id, Message.read_at.is_(None), _from_other_side(granted))
+        .scalar_subquery()
+    )
+    if rules.is_patient_side(granted):
+        return unread, Thread.patient_archived_at
+    archived = (
+        select(ThreadParticipant.archived_at)
+        .where(
+            ThreadParticipant.thread_id == Thread.id,
+            ThreadParticipant.professional_id == access.principal.professional_id,
+        )
+        .scalar_subquery()
+    )
+    return unread, archived
+
+
 async def threads_page(
     access: Access,
     patient_id: uuid.UUID,
@@ -296,23 +318,18 @@ async def threads_page(
     """Latest activity first; each with its participants and the reader's unread count."""
     granted = await access.space(patient_id, Action.READ, SpacePart.MESSAGES)
     principal = access.principal
-    unread = (
-        select(func.count())
-        .select_from(Message)
-        .where(Message.thread_id == Thread.id, Message.read_at.is_(None), _from_other_side(granted))  # type: ignore[arg-type]
-        .scalar_subquery()
-    )
+    unread, archived = _view_columns(access, granted)
     query = select(
         Thread.patient_id,
         Thread.id,
         Thread.subject,
         Thread.last_message_at,
         Thread.closed_at,
-        Thread.patient_archived_at,
-        unread,
+        archived.label("archived_at"),
+        unread.label("unread"),
     ).where(
         Thread.patient_id == patient_id,
-        rules.visible_threads(principal, granted, Thread, _participations(principal.professional_id)),  # type: ignore[arg-type]
+        rules.visible_threads(principal, granted, Thread, _participations(principal.professional_id)),
     )
     if unread_only:
         query = query.where(unread > 0)
@@ -341,9 +358,9 @@ async def threads_page(
             row.subject,
             row.last_message_at,
             row.closed_at,
-            row.patient_archived_at is not None,
+            row.archived_at is not None,
             tuple(people.get(row.id, ())),
-            int(row[6] or 0),
+            int(row.unread or 0),
         )
         for row in rows[:limit]
     ]
@@ -408,6 +425,9 @@ async def messages_page(
 
 async def read_thread(access: Access, thread_id: uuid.UUID) -> ThreadRecord:
     granted, thread, participants = await _located(access, thread_id, Action.READ)
+    unread, archived = _view_columns(access, granted)
+    async with access.database.read() as connection:
+        view = (await connection.execute(select(unread, archived).where(Thread.id == thread_id))).one()
     access.read(granted, "Thread", thread_id)
     return ThreadRecord(
         thread.patient_id,
@@ -415,9 +435,9 @@ async def read_thread(access: Access, thread_id: uuid.UUID) -> ThreadRecord:
         thread.subject,
         thread.last_message_at,
         thread.closed_at,
-        thread.patient_archived_at is not None,
+        view[1] is not None,
         tuple(sorted(participants)),
-        0,
+        int(view[0] or 0),
     )
 
 
@@ -428,7 +448,7 @@ async def mark_read(access: Access, thread_id: uuid.UUID) -> ThreadRecord:
         connection = await session.connection()
         await connection.execute(
             update(Message)
-            .where(Message.thread_id == thread_id, Message.read_at.is_(None), _from_other_side(granted))  # type: ignore[arg-type]
+            .where(Message.thread_id == thread_id, Message.read_at.is_(None), _from_other_side(granted))
             .values(read_at=utcnow())
         )
         await access.write_entry(connection, granted, AccessAction.UPDATE, "Thread", thread_id)

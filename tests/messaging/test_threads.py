@@ -191,3 +191,15 @@ async def test_statements_do_not_grow_with_the_page(gql, database, token_of, cou
         assert len(body["data"]["node"]["messages"]["edges"]) == first
         counts.append(len(count_statements.statements))
     assert counts[0] == counts[1]
+
+
+async def test_archiving_is_each_sides_own_view(gql, token_of, care) -> None:
+    patient, gp, _, _ = care
+    thread_id = (await _start(gql, await token_of(gp), patient))["data"]["startThread"]["thread"]["id"]
+    archive = "mutation($id: ID!) { archiveThread(threadId: $id) { thread { archived unreadCount } } }"
+    body = await gql(archive, {"id": thread_id}, token=await token_of(patient))
+    assert body["data"]["archiveThread"]["thread"] == {"archived": True, "unreadCount": 1}
+    view = "query($id: ID!) { node(id: $id) { ... on Thread { archived } } }"
+    assert (await gql(view, {"id": thread_id}, token=await token_of(gp)))["data"]["node"] == {
+        "archived": False
+    }
