@@ -16,7 +16,7 @@ from api.access.service import Access, patient_side
 from api.agenda import service
 from api.agenda.models import AgendaItem, ItemKind, ItemStatus, ReminderPreference
 from api.db import Database, utcnow
-from api.directory.models import Patient, SpaceStatus
+from api.directory import queries as directory
 from api.journal import outbox
 from api.journal.records import AccessAction
 from api.timezones import paris_today
@@ -36,16 +36,8 @@ async def refresh_all(database: Database, today: date | None = None) -> RefreshR
     spaces = recomputed = reminders = 0
     after: uuid.UUID | None = None
     while True:
-        query = (
-            select(Patient.id)
-            .where(Patient.status == SpaceStatus.OPEN.value)
-            .order_by(Patient.id)
-            .limit(BATCH)
-        )
-        if after is not None:
-            query = query.where(Patient.id > after)
         async with database.read() as connection:
-            batch = list(await connection.scalars(query))
+            batch = await directory.open_patient_ids(connection, after=after, limit=BATCH)
         for patient_id in batch:
             spaces += 1
             recomputed += await service.refresh(database, patient_id, today)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.directory.models import Account, Operator, Organization, Patient, Professional
+from api.directory.models import Account, Operator, Organization, Patient, Professional, SpaceStatus
 from api.directory.records import (
     AccountRecord,
     OrganizationRecord,
@@ -154,3 +154,15 @@ async def organization_ids_by_finess(
 async def patient_ids_by_ins(connection: AsyncConnection, ins: Sequence[str]) -> dict[str, uuid.UUID]:
     rows = await connection.execute(select(Patient.ins, Patient.id).where(Patient.ins.in_(ins)))
     return {row.ins: row.id for row in rows}
+
+
+async def open_patient_ids(
+    connection: AsyncConnection, *, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """The open spaces, a page at a time in id order (for jobs over every space)."""
+    query = (
+        select(Patient.id).where(Patient.status == SpaceStatus.OPEN.value).order_by(Patient.id).limit(limit)
+    )
+    if after is not None:
+        query = query.where(Patient.id > after)
+    return list(await connection.scalars(query))

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.access.agenda import documents_as_evidence
 from api.access.documents import visible_documents
 from api.access.notices import wants_document_notices
 from api.access.policy import (
@@ -633,8 +634,7 @@ async def agenda_evidence(
         select(Document.id, Document.type_code, Document.title, Document.service_date, Document.deposited_at)
         .where(
             Document.patient_id == patient_id,
-            Document.hidden_from_patient.is_(False),
-            Document.hidden_from_representatives.is_(False),
+            documents_as_evidence(Document),
         )
         .order_by(Document.id)
     )

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.access.agenda import reimbursements_as_evidence
 from api.access.policy import Action, SpacePart
 from api.access.reimbursements import visible_reimbursements
 from api.access.service import Access, SpaceAccess
@@ -199,7 +200,7 @@ async def agenda_evidence(
     done; not a minor's confidential care (the agenda is read by the representatives)."""
     rows = await connection.execute(
         select(Reimbursement.id, Reimbursement.act_code, Reimbursement.act_label, Reimbursement.care_date)
-        .where(Reimbursement.patient_id == patient_id, Reimbursement.hidden_from_representatives.is_(False))
+        .where(Reimbursement.patient_id == patient_id, reimbursements_as_evidence(Reimbursement))
         .order_by(Reimbursement.id)
     )
     return [(str(row.id), row.act_code, row.act_label, row.care_date) for row in rows]

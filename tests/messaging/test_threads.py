@@ -203,3 +203,15 @@ async def test_archiving_is_each_sides_own_view(gql, token_of, care) -> None:
     assert (await gql(view, {"id": thread_id}, token=await token_of(gp)))["data"]["node"] == {
         "archived": False
     }
+
+
+async def test_thread_ids_that_are_no_threads(gql, token_of, care) -> None:
+    import uuid
+
+    patient, *_ = care
+    token = await token_of(patient)
+    unknown = encode_id("Thread", uuid.UUID(int=5))
+    assert error_codes(await gql(READ, {"id": "garbage"}, token=token)) == ["BAD_USER_INPUT"]
+    assert error_codes(await gql(READ, {"id": patient.global_id}, token=token)) == ["BAD_USER_INPUT"]
+    assert error_codes(await gql(READ, {"id": unknown}, token=token)) == ["NOT_FOUND"]
+    assert error_codes(await gql(CLOSE, {"id": unknown}, token=token)) == ["NOT_FOUND"]
