@@ -289,12 +289,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     from api.migrations import current_revisions, upgrade
 
-    async def run(database: Database) -> set[str]:
+    async def run(database: Database) -> dict[str, set[str]]:
         await upgrade(database)
         return await current_revisions(database)
 
     revisions = _on_database(settings, run)
-    print(f"Database migrated: at {', '.join(sorted(revisions))}.", flush=True)
+    at = "; ".join(f"{branch} at {', '.join(sorted(heads))}" for branch, heads in revisions.items())
+    print(f"Database migrated: {at}.", flush=True)
     return 0
 
 
@@ -365,12 +366,12 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     from api.app import access_tokens
     from api.directory.records import AccountRecord
     from api.identity.dev_tokens import find_account, mint_development_token, parse_ttl
-    from api.identity.scopes import ALL_SCOPES, parse_scopes
+    from api.identity.scopes import all_scopes, parse_scopes
 
     if settings.is_production:
         raise CommandError("development tokens are refused in production (ESPACE_ENV=production)")
     try:
-        scopes = parse_scopes(args.scopes) if args.scopes is not None else ALL_SCOPES
+        scopes = parse_scopes(args.scopes) if args.scopes is not None else all_scopes()
         ttl = parse_ttl(args.ttl) if args.ttl else settings.dev_token_ttl
     except ValueError as error:
         raise CommandError(str(error)) from error

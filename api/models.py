@@ -1,6 +1,7 @@
 """Every area's tables, imported so that `Base.metadata` knows the whole schema
 (migrations compare against it)."""
 
+from api import plugins
 from api.access import models as access_models
 from api.agenda import models as agenda_models
 from api.catalogue import models as catalogue_models
@@ -16,7 +17,11 @@ from api.oauth import models as oauth_models
 from api.profile import models as profile_models
 from api.reimbursements import models as reimbursement_models
 
+# The enabled plugins' tables join the core's (the migrations and their check read them).
+PLUGIN_MODELS = tuple(model for plugin in plugins.active().enabled for model in plugin.models)
+
 __all__ = [
+    "PLUGIN_MODELS",
     "Base",
     "access_models",
     "agenda_models",

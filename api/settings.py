@@ -112,6 +112,22 @@ class Settings(BaseSettings):
     messages_per_minute: int = Field(
         default=20, ge=1, description="Most messages one sender sends in a minute."
     )
+    plugins: str | None = Field(
+        default=None,
+        description="The plugins to enable, comma-separated (e.g. glycemia,vaccination); unset: every "
+        "installed one; none: none.",
+    )
+    plugins_strict: bool = Field(
+        default=False,
+        description="Refuse to start when an enabled plugin fails to load (by default it is left out, "
+        "and reported).",
+    )
+    plugin_hooks_interval: float = Field(
+        default=5.0,
+        ge=0,
+        description="`espace serve` runs the plugins' hooks on new outbox events this often, in seconds "
+        "(0: never; `espace plugins run-hooks` then does).",
+    )
     participation_forfaitaire_cap_cents: int = Field(
         default=5000, ge=0, description="Yearly cap of the participation forfaitaire, in cents (50 €)."
     )

@@ -17,6 +17,9 @@ async def test_models_and_migrations_agree(database) -> None:
     def diff(connection):
         # SQLite's FTS5 search table (and its shadow tables) lives outside the models on purpose.
         def include_name(name, type_, parent_names):
+            # Plugins keep their migration history in tables of their own.
+            if type_ == "table" and name.startswith("alembic_version_"):
+                return False
             return not (type_ == "table" and name.startswith("documents_fts"))
 
         context = MigrationContext.configure(

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api import plugins
 from api.agenda.evidence import Condition, Evidence, EvidenceKind, Person
 from api.agenda.models import AgendaItem, ItemStatus
 from api.directory import queries as directory
@@ -56,6 +57,9 @@ async def rule_inputs(connection: AsyncConnection, patient_id: uuid.UUID) -> Rul
         ),
         *await _marks(connection, patient_id),
     ]
+    for plugin in plugins.active().enabled:
+        for source in plugin.evidence:
+            evidence.extend(await source(connection, patient_id))
     sex = patient.sex if patient.sex in ("F", "M") else None
     person = Person(
         birth_date=patient.birth_date,

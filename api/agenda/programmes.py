@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from api import plugins
 from api.agenda.durations import Duration
 from api.agenda.evidence import Condition, Evidence, EvidenceKind, mentions
 
@@ -207,7 +208,7 @@ class Programmes(_Strict):
         return None
 
 
-def _describe(error: ValidationError, path: Path) -> str:
+def _describe(error: ValidationError, names: str) -> str:
     lines = []
     for item in error.errors():
         location = [str(part) for part in item["loc"]]
@@ -221,21 +222,56 @@ def _describe(error: ValidationError, path: Path) -> str:
             lines.append(f"{where}, field {field or '(whole)'}: {message}")
         else:
             lines.append(f"field {field}: {message}" if field else message)
-    return f"{path.name}: " + "; ".join(lines)
+    return f"{names}: " + "; ".join(lines)
 
 
-def load_programmes(path: Path) -> Programmes:
+def _read(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ProgrammesError(f"{path.name}: not TOML: {error}") from error
+
+
+def _merged(data: dict[str, object], extra: dict[str, object], origin: str) -> dict[str, object]:
+    """The core's file with a plugin's: its programmes, campaigns and condition
+    groups join the core's (a name taken twice is refused), its version is noted."""
+    merged = dict(data)
+    for section in ("campaigns", "conditions", "programmes"):
+        theirs = extra.get(section, {})
+        ours = dict(merged.get(section, {}))  # type: ignore[call-overload]
+        if not isinstance(theirs, dict):
+            raise ProgrammesError(f"{origin}: [{section}] must be a table")
+        clash = sorted(set(ours) & set(theirs))
+        if clash:
+            raise ProgrammesError(f"{origin}: {section} {clash} already defined")
+        merged[section] = ours | theirs
+    unknown = sorted(set(extra) - {"version", "campaigns", "conditions", "programmes"})
+    if unknown:
+        raise ProgrammesError(f"{origin}: unknown section(s) {unknown}")
+    merged["version"] = f"{merged.get('version')}+{origin}@{extra.get('version', '?')}"
+    return merged
+
+
+def load_programmes(path: Path, *extras: tuple[str, Path]) -> Programmes:
+    """The programmes of `path`, with those of `extras` ((origin, path) pairs: the
+    enabled plugins' files) checked together, references across files included."""
+    data = _read(path)
+    for origin, extra in extras:
+        data = _merged(data, _read(extra), origin)
     try:
         return Programmes.model_validate(data)
     except ValidationError as error:
-        raise ProgrammesError(_describe(error, path)) from error
+        names = ", ".join([path.name, *(extra.name for _, extra in extras)])
+        raise ProgrammesError(_describe(error, names)) from error
 
 
 @cache
 def programmes(path: Path = PROGRAMMES_FILE) -> Programmes:
-    return load_programmes(path)
+    """The core's programmes and those of the enabled plugins."""
+    extras = [
+        (plugin.name, plugin.programmes)
+        for plugin in plugins.active().enabled
+        if plugin.programmes is not None and path == PROGRAMMES_FILE
+    ]
+    return load_programmes(path, *extras)

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from api.directory.identifiers import luhn_check_digit
-from api.identity.scopes import ALL_SCOPES
+from api.identity.scopes import all_scopes
 
 ClientId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
@@ -70,8 +70,9 @@ class RequestedScope(_Strict):
     @field_validator("scope")
     @classmethod
     def _known_scope(cls, value: str) -> str:
-        if value not in ALL_SCOPES:
-            raise ValueError(f"unknown scope {value!r}; known: {' '.join(sorted(ALL_SCOPES))}")
+        known = all_scopes()
+        if value not in known:
+            raise ValueError(f"unknown scope {value!r}; known: {' '.join(sorted(known))}")
         return value
 
 

@@ -20,7 +20,7 @@ from api.graphql.context import Info
 from api.graphql.pagination import MAX_SQL_INTEGER, PageInfo, decode_cursor, encode_cursor, page_size
 from api.graphql.payloads import UserError
 from api.graphql.permissions import first_party_only
-from api.identity.scopes import SCOPE_LABELS, Scope
+from api.identity.scopes import scope_label
 
 strawberry.enum(AppStatus, description="Where an app stands in the vetting workflow.")
 strawberry.enum(AppCategory, description="The field an app serves.")
@@ -46,7 +46,7 @@ class ScopeDescription:
 
     @classmethod
     def of(cls, scope: str, language: Language, justification: str | None = None) -> ScopeDescription:
-        labels = SCOPE_LABELS[Scope(scope)]
+        labels = scope_label(scope)
         french = language is Language.FR
         return cls(
             scope=scope,

@@ -331,6 +331,13 @@ async def insert_document(
     )
     record = DocumentRecord(*inserted.one())
     await search.index_sqlite(connection, record.id, record.patient_id, words.sqlite)
+    # For what processes documents after the commit (plugins' hooks), whoever may see it.
+    await outbox.emit(
+        connection,
+        outbox.EventKind.DOCUMENT_ADDED,
+        record.patient_id,
+        {"documentId": str(record.id), "typeCode": record.type_code},
+    )
     return record
 
 
@@ -664,3 +671,43 @@ async def documents_by_ids(
     for record in found:
         access.read(granted, "Document", record.id)
     return found
+
+
+async def visible_ids(access: Access, granted: SpaceAccess, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these documents of the space the principal may see, unjournaled:
+    for what is derived from documents (a plugin's readings), journaled by its reader."""
+    if not ids:
+        return set()
+    async with access.database.read() as connection:
+        found = await connection.scalars(
+            select(Document.id).where(
+                Document.patient_id == granted.patient_id,
+                Document.id.in_(ids),
+                visible_documents(access.principal, granted, Document),
+            )
+        )
+        return set(found)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentContent:
+    record: DocumentRecord
+    content: bytes
+
+
+async def content_for_processing(
+    connection: AsyncConnection, contents: Contents, patient_id: uuid.UUID, document_id: uuid.UUID
+) -> DocumentContent | None:
+    """A document and its content for the platform's own processing after a deposit
+    (never shown to anyone); None when it is gone or belongs to another space."""
+    row = (
+        await connection.execute(
+            select(*COLUMNS, Document.blob_key).where(
+                Document.id == document_id, Document.patient_id == patient_id
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    record = DocumentRecord(*row[:-1])
+    return DocumentContent(record, await contents.open(patient_id, row[-1], record.sha256))

@@ -11,8 +11,8 @@ from strawberry.permission import BasePermission, PermissionExtension
 from api.errors import BadUserInput, ErrorCode, NotFound, Unauthenticated
 from api.graphql.context import Info
 from api.graphql.ids import decode_id
-from api.graphql.permissions import ScopeGuard
-from api.identity.scopes import ALL_SCOPES, Scope
+from api.graphql.permissions import EVERY_SCOPE, ScopeGuard
+from api.identity.scopes import Scope
 
 
 def node_types() -> dict[str, type[relay.Node]]:
@@ -47,7 +47,7 @@ PUBLIC_NODE_TYPES = frozenset({"CatalogueApp"})
 
 # The guard of each Node type that holds patient data, as on the fields that lead to it.
 NODE_GUARDS: dict[str, ScopeGuard] = {
-    "Patient": ScopeGuard(ALL_SCOPES, any_of=True),
+    "Patient": ScopeGuard(EVERY_SCOPE, any_of=True),
     "AccessLogEntry": ScopeGuard((), first_party_only=True),
     "Document": ScopeGuard([Scope.DOCUMENTS_READ.value]),
     "Reimbursement": ScopeGuard([Scope.REIMBURSEMENTS_READ.value]),

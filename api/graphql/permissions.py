@@ -9,8 +9,8 @@ Which rows may be touched is the access policy's business, not this one's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, overload
 
 import strawberry
 from strawberry.extensions.field_extension import FieldExtension
@@ -19,9 +19,33 @@ from strawberry.schema_directive import Location
 
 from api.errors import ErrorCode, Unauthenticated
 from api.identity.principal import Principal, PrincipalKind
-from api.identity.scopes import ALL_SCOPES, Scope
+from api.identity.scopes import Scope, all_scopes
 
 ANY_PATIENT_SCOPE = "any patient-data scope"
+
+
+class EveryScope(Sequence[str]):
+    """The scopes of patient data, the enabled plugins' included, read when used:
+    the schema's types are defined before the plugins are loaded."""
+
+    def _names(self) -> list[str]:
+        return sorted(all_scopes())
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        return self._names()[index]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+
+EVERY_SCOPE = EveryScope()
 
 
 @strawberry.schema_directive(
@@ -44,7 +68,7 @@ class ScopeGuard(BasePermission):
     def __init__(
         self, scopes: Iterable[str], *, any_of: bool = False, first_party_only: bool = False
     ) -> None:
-        self.scopes = frozenset(scopes)
+        self._scopes = scopes if isinstance(scopes, EveryScope) else frozenset(scopes)
         self.any_of = any_of
         self.first_party_only = first_party_only
         if first_party_only:
@@ -53,6 +77,10 @@ class ScopeGuard(BasePermission):
             self.message = "This token holds no scope to read patient data."
         else:
             self.message = f"This token lacks the scope(s): {' '.join(sorted(self.scopes))}."
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return self._scopes if isinstance(self._scopes, frozenset) else all_scopes()
 
     def allows(self, principal: Principal) -> bool:
         if self.first_party_only and principal.kind is PrincipalKind.APP:
@@ -74,16 +102,16 @@ def _guard(guard: ScopeGuard, directive: RequiresScopes) -> dict[str, Any]:
     return {"extensions": extensions, "directives": [directive]}
 
 
-def scoped(*scopes: Scope) -> dict[str, Any]:
-    """Field options requiring every one of `scopes`."""
-    names = sorted(scope.value for scope in scopes)
+def scoped(*scopes: Scope | str) -> dict[str, Any]:
+    """Field options requiring every one of `scopes` (core ones, or a plugin's by name)."""
+    names = sorted(str(scope) for scope in scopes)
     return _guard(ScopeGuard(names), RequiresScopes(scopes=names))
 
 
 def any_patient_scope() -> dict[str, Any]:
     """Field options for a patient's identity: any scope of patient data will do
     (an app granted only agenda:read may still show whose agenda it is)."""
-    return _guard(ScopeGuard(ALL_SCOPES, any_of=True), RequiresScopes(scopes=sorted(ALL_SCOPES), any=True))
+    return _guard(ScopeGuard(EVERY_SCOPE, any_of=True), RequiresScopes(scopes=EVERY_SCOPE, any=True))
 
 
 def first_party_only(*scopes: Scope) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from api import plugins
 from api.access.types import AccessMutation
 from api.agenda.types import AgendaItem, AgendaMutation, AgendaReminderMutation
 from api.catalogue.types import CatalogueApp, CatalogueMutation, CatalogueQuery
@@ -33,8 +34,7 @@ class Query(IdentityQuery, DirectoryQuery, CatalogueQuery, NodeQuery):
     pass
 
 
-@strawberry.type(description="The operations that change something.")
-class Mutation(
+CORE_MUTATIONS = (
     AccessMutation,
     DossierMutation,
     DossierVisibilityMutation,
@@ -45,8 +45,17 @@ class Mutation(
     MessagingMutation,
     CatalogueMutation,
     OAuthMutation,
-):
-    pass
+)
+
+# The core's mutations, then the enabled plugins' (decided once per process, like `Patient`).
+Mutation = strawberry.type(
+    type(
+        "Mutation",
+        (*CORE_MUTATIONS, *(mixin for plugin in plugins.active().enabled for mixin in plugin.mutations)),
+        {"__module__": __name__},
+    ),
+    description="The operations that change something.",
+)
 
 
 @strawberry.type(description="What comes live, over a WebSocket (graphql-transport-ws).")
@@ -89,6 +98,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
             AgendaItem,
             Thread,
             Message,
+            *(extra for plugin in plugins.active().enabled for extra in plugin.types),
         ],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),

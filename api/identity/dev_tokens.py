@@ -12,7 +12,7 @@ from datetime import timedelta
 from api.db import Database
 from api.directory import queries
 from api.directory.records import AccountRecord
-from api.identity.scopes import ALL_SCOPES
+from api.identity.scopes import all_scopes
 from api.identity.service import ACTING_FOR_CLAIM, DEVELOPMENT_CLIENT_ID
 from api.identity.tokens import AccessTokens
 from api.settings import Settings
@@ -55,7 +55,7 @@ def mint_development_token(
     tokens: AccessTokens,
     account: AccountRecord,
     *,
-    scopes: Iterable[str] = ALL_SCOPES,
+    scopes: Iterable[str] | None = None,
     ttl: timedelta | None = None,
     acting_for: uuid.UUID | None = None,
 ) -> str:
@@ -64,7 +64,7 @@ def mint_development_token(
     return tokens.mint(
         subject=str(account.id),
         client_id=DEVELOPMENT_CLIENT_ID,
-        scopes=scopes,
+        scopes=all_scopes() if scopes is None else scopes,
         ttl=ttl or settings.dev_token_ttl,
         extra_claims={ACTING_FOR_CLAIM: str(acting_for)} if acting_for else None,
     )

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
+
+from api import plugins
 
 
 class Scope(StrEnum):
@@ -87,13 +90,35 @@ SCOPE_LABELS: dict[Scope, ScopeLabel] = {
     ),
 }
 
-ALL_SCOPES: frozenset[str] = frozenset(scope.value for scope in Scope)
+CORE_SCOPES: frozenset[str] = frozenset(scope.value for scope in Scope)
+
+
+@cache
+def _plugin_labels() -> dict[str, ScopeLabel]:
+    return {
+        scope.name: ScopeLabel(scope.label_fr, scope.label_en, scope.description_fr, scope.description_en)
+        for scope in plugins.active().scopes
+    }
+
+
+@cache
+def all_scopes() -> frozenset[str]:
+    """The core's scopes and those of the enabled plugins."""
+    return CORE_SCOPES | frozenset(_plugin_labels())
+
+
+def scope_label(name: str) -> ScopeLabel:
+    """The labels of a known scope (KeyError for an unknown one)."""
+    if name in CORE_SCOPES:
+        return SCOPE_LABELS[Scope(name)]
+    return _plugin_labels()[name]
 
 
 def parse_scopes(text: str) -> frozenset[str]:
     """Scopes from a space-separated string; unknown ones raise ValueError."""
     requested = frozenset(text.split())
-    unknown = sorted(requested - ALL_SCOPES)
+    known = all_scopes()
+    unknown = sorted(requested - known)
     if unknown:
-        raise ValueError(f"unknown scope(s): {', '.join(unknown)}; known: {' '.join(sorted(ALL_SCOPES))}")
+        raise ValueError(f"unknown scope(s): {', '.join(unknown)}; known: {' '.join(sorted(known))}")
     return requested

@@ -11,7 +11,7 @@ from api.contents.service import Contents
 from api.db import Database, utcnow
 from api.dossier.links import ContentLinks
 from api.identity.principal import Principal, PrincipalKind
-from api.identity.scopes import ALL_SCOPES
+from api.identity.scopes import all_scopes
 from api.interop.export import SpaceExport, open_export
 from api.journal import service as journal
 from api.journal.records import AccessAction, JournalRecord
@@ -36,7 +36,7 @@ def _as_the_patient(patient_id: uuid.UUID) -> Principal:
         account_id=PLATFORM_ACCOUNT,
         display_name="Espace Santé",
         client_id=PLATFORM_CLIENT,
-        scopes=ALL_SCOPES,
+        scopes=all_scopes(),
         token_id="command-line",  # noqa: S106 - a label, not a secret
         patient_id=patient_id,
         acting_for=patient_id,

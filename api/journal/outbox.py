@@ -27,6 +27,9 @@ class EventKind(StrEnum):
     APP_SUSPENDED = "catalogue.app_suspended"
     AGENDA_ITEM_DUE = "agenda.item_due"
     MESSAGE_RECEIVED = "messaging.message_received"
+    # Facts for processing after the commit (plugins' hooks), not notifications.
+    DOCUMENT_ADDED = "dossier.document_added"
+    MEASUREMENT_ADDED = "profile.measurement_added"
 
 
 @dataclass(frozen=True, slots=True)

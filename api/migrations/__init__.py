@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -10,35 +11,73 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+from api import plugins
 from api.db import Database
 
 MIGRATIONS_DIR = Path(__file__).parent
+CORE = "core"
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """One line of migrations: the core's, or an enabled plugin's with its own
+    version table (so disabling a plugin leaves the others' history alone)."""
+
+    name: str
+    versions: Path
+    version_table: str
+
+
+def branches() -> list[Branch]:
+    """The core first (plugins' tables stand on its tables), then each enabled plugin."""
+    found = [Branch(CORE, MIGRATIONS_DIR / "versions", "alembic_version")]
+    for plugin in plugins.active().enabled:
+        if plugin.migrations is not None:
+            found.append(Branch(plugin.name, plugin.migrations, f"alembic_version_{plugin.name}"))
+    return found
+
+
+def alembic_config(connection: Connection | None = None, branch: Branch | None = None) -> Config:
+    branch = branch or branches()[0]
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", str(branch.versions))
     config.attributes["connection"] = connection
+    config.attributes["version_table"] = branch.version_table
     return config
 
 
-def head_revisions() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+def head_revisions() -> dict[str, set[str]]:
+    """The latest revision(s) of each branch."""
+    return {
+        branch.name: set(ScriptDirectory.from_config(alembic_config(branch=branch)).get_heads())
+        for branch in branches()
+    }
 
 
 async def upgrade(database: Database, revision: str = "heads") -> None:
-    """Bring the database to `revision` (all heads by default), in one transaction."""
+    """Bring the core to `revision` (all heads by default), then every enabled
+    plugin to its latest, in one transaction."""
 
     def _run(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
+        for branch in branches():
+            command.upgrade(alembic_config(connection, branch), revision if branch.name == CORE else "heads")
 
     async with database.engine.begin() as connection:
         await connection.run_sync(_run)
 
 
-async def current_revisions(database: Database) -> set[str]:
-    def _read(connection: Connection) -> set[str]:
-        return set(MigrationContext.configure(connection).get_current_heads())
+async def current_revisions(database: Database) -> dict[str, set[str]]:
+    def _read(connection: Connection) -> dict[str, set[str]]:
+        return {
+            branch.name: set(
+                MigrationContext.configure(
+                    connection, opts={"version_table": branch.version_table}
+                ).get_current_heads()
+            )
+            for branch in branches()
+        }
 
     async with database.read() as connection:
         return await connection.run_sync(_read)

@@ -19,6 +19,8 @@ context.configure(
     # SQLite alters tables by copying them; batch mode does it for us.
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    # The core's history, or a plugin's in its own table.
+    version_table=context.config.attributes.get("version_table", "alembic_version"),
 )
 with context.begin_transaction():
     context.run_migrations()

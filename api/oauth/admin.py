@@ -12,7 +12,7 @@ from api.access.service import Access
 from api.catalogue import service as catalogue
 from api.db import Database, utcnow
 from api.errors import BadUserInput, Forbidden
-from api.identity.scopes import ALL_SCOPES
+from api.identity.scopes import all_scopes
 from api.oauth.models import ClientSecret, SoftwareClient
 from api.oauth.secrets import digest, new_secret
 from api.text import is_client_id
@@ -44,7 +44,7 @@ async def register_software(
     """Register (or re-key) professional software; returns its new secret."""
     if not is_client_id(client_id):
         raise BadUserInput("A client id is 3 to 63 lowercase letters, digits and dashes.", field="clientId")
-    unknown = set(scopes) - ALL_SCOPES
+    unknown = set(scopes) - all_scopes()
     if unknown:
         raise BadUserInput(f"Unknown scopes: {' '.join(sorted(unknown))}.", field="scopes")
     secret = new_secret()

@@ -23,7 +23,7 @@ from api.directory import queries as directory_queries
 from api.directory.loaders import PatientByIdLoader
 from api.directory.service import read_patients
 from api.identity.dev_tokens import find_account
-from api.identity.scopes import SCOPE_LABELS, Scope
+from api.identity.scopes import scope_label
 from api.identity.service import principal_for
 from api.oauth import flows
 from api.oauth.clients import Client, find_client
@@ -238,10 +238,10 @@ async def _consent_page(
     scopes = [
         {
             "scope": scope,
-            "label_fr": SCOPE_LABELS[Scope(scope)].label_fr,
-            "label_en": SCOPE_LABELS[Scope(scope)].label_en,
-            "description_fr": SCOPE_LABELS[Scope(scope)].description_fr,
-            "description_en": SCOPE_LABELS[Scope(scope)].description_en,
+            "label_fr": scope_label(scope).label_fr,
+            "label_en": scope_label(scope).label_en,
+            "description_fr": scope_label(scope).description_fr,
+            "description_en": scope_label(scope).description_en,
             "justification": auth.client.app.justification(scope),
         }
         for scope in auth.scopes

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.identity.scopes import ALL_SCOPES
+from api.identity.scopes import all_scopes
 from api.oauth.server import OAuthServer, server_of
 
 
@@ -20,7 +20,7 @@ def authorization_server_metadata(server: OAuthServer) -> dict[str, Any]:
         "revocation_endpoint": f"{issuer}/oauth/revoke",
         "introspection_endpoint": f"{issuer}/oauth/introspect",
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "scopes_supported": sorted(ALL_SCOPES),
+        "scopes_supported": sorted(all_scopes()),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],

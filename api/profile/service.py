@@ -15,6 +15,7 @@ from api.access.policy import Action, SpacePart
 from api.access.service import Access
 from api.db import utcnow
 from api.errors import BadUserInput
+from api.journal import outbox
 from api.journal.records import AccessAction
 from api.profile.models import EntryKind, Measurement, ProfileEntry
 from api.text import clean_text
@@ -195,7 +196,14 @@ async def insert_measurement(
         )
         .returning(*MEASUREMENT_COLUMNS)
     )
-    return MeasurementRecord(*row.one())
+    record = MeasurementRecord(*row.one())
+    await outbox.emit(
+        connection,
+        outbox.EventKind.MEASUREMENT_ADDED,
+        patient_id,
+        {"measurementId": str(record.id), "kind": kind},
+    )
+    return record
 
 
 async def add_entry(
