@@ -29,6 +29,7 @@ from api.identity.keys import load_signing_key
 from api.identity.tokens import AccessTokens
 from api.interop.routes import fhir_export
 from api.messaging.bus import bus_for
+from api.messaging.download import download_file
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.migrations import is_at_head
 from api.oauth.routes import ROUTES as OAUTH_ROUTES
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Route("/readyz", readyz, methods=["GET"]),
         *OAUTH_ROUTES,
         Route("/documents/{document_id}/content", download, methods=["GET"]),
+        Route("/messages/files/{file_id}/content", download_file, methods=["GET"]),
         Route("/patients/{patient_id}/fhir-export", fhir_export, methods=["GET"]),
         Route("/agenda/{secret}.ics", agenda_feed, methods=["GET"]),
     ]

@@ -1,7 +1,7 @@
 """Plugins' hooks: where each plugin stands in the outbox.
 
-Revision ID: 0012_plugin_hooks
-Revises: 0011_messaging
+Revision ID: 0013_plugin_hooks
+Revises: 0012_message_files
 Create Date: 2026-11-29
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from api.db import UTCDateTime
 
-revision = "0012_plugin_hooks"
-down_revision = "0011_messaging"
+revision = "0013_plugin_hooks"
+down_revision = "0012_message_files"
 branch_labels = None
 depends_on = None
 
