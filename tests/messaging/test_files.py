@@ -206,9 +206,9 @@ async def test_statements_do_not_grow_with_messages_and_files(
     from api.app import create_app
     from tests.conftest import GraphQLClient
 
-    # patient > threads > edges > node > messages > edges > node > files > title: one level
-    # over the default limit (ESPACE_QUERY_MAX_DEPTH), which a deployment may raise.
-    deeper = create_app(settings.model_copy(update={"query_max_depth": 9}), database)
+    # patient > threads > messages > files > title: within the default depth (a
+    # connection's edges and node are not levels of their own).
+    deeper = create_app(settings, database)
     transport = httpx.ASGITransport(app=deeper)
     patient, gp, _ = care
     gp_token = await token_of(gp)
