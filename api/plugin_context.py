@@ -111,8 +111,16 @@ class HookContext:
         return await dossier.content_for_processing(self.connection, self._contents, patient_id, document_id)
 
 
+async def evidence_documents(
+    connection: AsyncConnection, patient_id: uuid.UUID, ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """For a plugin's agenda evidence: which of these documents may speak for a
+    prevention item (nothing still hidden from the patient or the representatives)."""
+    return await dossier.evidence_ids(connection, patient_id, list(ids))
+
+
 def plugin_context(info: Info, plugin: str) -> PluginContext:
     return PluginContext(info, plugin)
 
 
-__all__ = ["HookContext", "PluginContext", "plugin_context"]
+__all__ = ["HookContext", "PluginContext", "evidence_documents", "plugin_context"]

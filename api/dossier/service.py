@@ -750,6 +750,21 @@ async def visible_ids(access: Access, granted: SpaceAccess, ids: list[uuid.UUID]
         return set(found)
 
 
+async def evidence_ids(
+    connection: AsyncConnection, patient_id: uuid.UUID, ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these documents of the space may speak for a prevention item
+    (api.access.agenda.documents_as_evidence)."""
+    if not ids:
+        return set()
+    found = await connection.scalars(
+        select(Document.id).where(
+            Document.patient_id == patient_id, Document.id.in_(ids), documents_as_evidence(Document)
+        )
+    )
+    return set(found)
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentContent:
     record: DocumentRecord

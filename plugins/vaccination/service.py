@@ -9,26 +9,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Boolean, Uuid, column, exists, insert, select, table
+from sqlalchemy import exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.access.agenda import documents_as_evidence
 from api.agenda.evidence import Evidence, EvidenceKind
-from api.plugin_context import HookContext
+from api.plugin_context import HookContext, evidence_documents
 from api.plugins import HookEvent
 from plugins.vaccination.immunizations import IMMUNIZATION_TYPES, read_immunizations
 from plugins.vaccination.models import VaccinationRecord
 
 logger = logging.getLogger(__name__)
-
-# The documents' visibility flags, for `documents_as_evidence` only: the plugin
-# does not import the dossier's models.
-_documents = table(
-    "documents",
-    column("id", Uuid),
-    column("hidden_from_patient", Boolean),
-    column("hidden_from_representatives", Boolean),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +85,22 @@ async def recorded(connection: AsyncConnection, patient_id: uuid.UUID) -> list[R
 
 async def agenda_evidence(connection: AsyncConnection, patient_id: uuid.UUID) -> Iterable[Evidence]:
     """The notes' vaccinations as agenda evidence: only from documents the
-    patient's whole side may see (api.access.agenda.documents_as_evidence)."""
-    rows = await connection.execute(
-        select(VaccinationRecord.id, VaccinationRecord.vaccine_label, VaccinationRecord.given_on)
-        .join(_documents, _documents.c.id == VaccinationRecord.document_id)
-        .where(VaccinationRecord.patient_id == patient_id, documents_as_evidence(_documents.c))
-        .order_by(VaccinationRecord.id)
-    )
+    patient's whole side may see (api.plugin_context.evidence_documents)."""
+    rows = (
+        await connection.execute(
+            select(
+                VaccinationRecord.id,
+                VaccinationRecord.document_id,
+                VaccinationRecord.vaccine_label,
+                VaccinationRecord.given_on,
+            )
+            .where(VaccinationRecord.patient_id == patient_id)
+            .order_by(VaccinationRecord.id)
+        )
+    ).all()
+    allowed = await evidence_documents(connection, patient_id, {row.document_id for row in rows})
     return [
         Evidence(EvidenceKind.VACCINATION, row.given_on, label=row.vaccine_label, ref=str(row.id))
         for row in rows
+        if row.document_id in allowed
     ]

@@ -239,3 +239,42 @@ async def test_the_status_reads_in_constant_statements(
         return count_statements.count - before
 
     assert await statements(1) == await statements(5)
+
+
+async def test_through_the_relay_a_deposited_note_marks_the_agenda_item_done(
+    gql, database, contents, token_of, care
+) -> None:
+    """The whole path: a deposit writes its event, the relay hands it to the plugin
+    after the commit, and both the status and the agenda read the vaccination."""
+    from api.hooks import run_hooks
+    from plugins.vaccination import plugin
+
+    patient, gp = care
+    agenda = """query($id: ID!) { patient(id: $id) {
+      agenda(first: 50) { edges { node { ruleCode status } } } } }"""
+
+    def shingles(body) -> set[str]:
+        edges = body["data"]["patient"]["agenda"]["edges"]
+        return {
+            edge["node"]["status"] for edge in edges if edge["node"]["ruleCode"] == "shingles-vaccination-65"
+        }
+
+    before = await gql(agenda, {"id": patient.global_id}, token=await token_of(patient))
+    assert shingles(before) & {"DUE", "UPCOMING"}
+    await deposit(
+        database,
+        contents,
+        patient,
+        by=gp,
+        type_code="11369-6",
+        title="Vaccinations",
+        content=note(("Shingrix", "2025-04-01"), ("Shingrix", "2025-06-03")),
+    )
+    assert await count_records(database, patient) == 0  # nothing inside the deposit's request
+    report = await run_hooks(database, contents, plugins=[plugin])
+    assert report.handled >= 1
+    assert await count_records(database, patient) == 2
+    status = await gql(STATUS, {"id": patient.global_id}, token=await token_of(patient))
+    assert {d["source"] for d in status["data"]["patient"]["vaccinationStatus"]["done"]} == {"DOCUMENT"}
+    after = await gql(agenda, {"id": patient.global_id}, token=await token_of(patient))
+    assert shingles(after) == {"DONE"}
