@@ -13,12 +13,12 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, Select, event, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -177,3 +177,17 @@ class Database:
     async def dispose(self) -> None:
         for engine in self.engines:
             await engine.dispose()
+
+
+Count = Callable[[], Awaitable[int]]
+
+
+def count_of(database: Database, query: Select[Any]) -> Count:
+    """How many rows `query` gives, counted when called: a connection's
+    `totalCount` costs a statement only for the clients that ask for it."""
+
+    async def count() -> int:
+        async with database.read() as connection:
+            return int(await connection.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+    return count

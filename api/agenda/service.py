@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,7 +26,7 @@ from api.access.service import Access
 from api.agenda.inputs import rule_inputs
 from api.agenda.models import AgendaItem, AgendaState, ItemKind, ItemStatus
 from api.agenda.rules import Proposal, ProposalStatus, evaluate
-from api.db import Database, new_id, utcnow
+from api.db import Count, Database, count_of, new_id, utcnow
 from api.errors import BadUserInput, NotFound
 from api.journal.records import AccessAction
 from api.text import clean_text
@@ -282,8 +282,8 @@ async def agenda_page(
     limit: int,
     after: tuple[date, uuid.UUID] | None,
     criteria: AgendaCriteria | None = None,
-) -> tuple[list[ItemRecord], int, bool]:
-    """Soonest first: the page, how many in all, whether more follow; the
+) -> tuple[list[ItemRecord], Count, bool]:
+    """Soonest first: the page, how to count them all, whether more follow; the
     prevention items refreshed first when their inputs or the day changed."""
     granted = await access.space(patient_id, Action.READ, SpacePart.AGENDA)
     criteria = criteria or AgendaCriteria()
@@ -299,10 +299,9 @@ async def agenda_page(
         )
     async with access.database.read() as connection:
         rows = [ItemRecord(*row) for row in await connection.execute(page_query)]
-        total = int(await connection.scalar(select(func.count()).select_from(query.subquery())) or 0)
     for record in rows[:limit]:
         access.read(granted, "AgendaItem", record.id)
-    return rows[:limit], total, len(rows) > limit
+    return rows[:limit], count_of(access.database, query), len(rows) > limit
 
 
 async def items_for_feed(database: Database, patient_id: uuid.UUID) -> list[ItemRecord]:

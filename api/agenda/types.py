@@ -11,6 +11,7 @@ from strawberry import relay
 
 from api.agenda import feed, reminders, service
 from api.agenda.models import ItemKind, ItemStatus
+from api.db import Count
 from api.directory.types import PatientFields
 from api.errors import BadUserInput
 from api.graphql.context import Info
@@ -90,7 +91,11 @@ class AgendaItemEdge:
 class AgendaItemConnection:
     edges: list[AgendaItemEdge] = strawberry.field(description="This page.")
     page_info: PageInfo = strawberry.field(description="Where this page stands.")
-    total_count: int = strawberry.field(description="Items matching, in all.")
+    counter: strawberry.Private[Count]
+
+    @strawberry.field(description="Items matching, in all. Counted only when asked for.")
+    async def total_count(self) -> int:
+        return await self.counter()
 
 
 @strawberry.input(description="Narrow the agenda.")
@@ -146,7 +151,7 @@ class PatientAgendaFields(PatientFields):
         return AgendaItemConnection(
             edges=edges,
             page_info=page_info(edges, more=more, after=after),
-            total_count=total,
+            counter=total,
         )
 
 

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.access.agenda import documents_as_evidence
@@ -36,7 +36,7 @@ from api.access.policy import (
 )
 from api.access.service import Access, SpaceAccess
 from api.contents.service import Contents
-from api.db import utcnow
+from api.db import Count, count_of, utcnow
 from api.directory import queries as directory
 from api.directory.identifiers import is_valid_ins
 from api.dossier import formats, search, text
@@ -548,9 +548,9 @@ async def documents_page(
     criteria: DocumentCriteria | None = None,
     words: str | None = None,
     order: DocumentOrder = DocumentOrder.DEPOSITED_AT_DESC,
-) -> tuple[list[tuple[DocumentRecord, DocumentPosition]], int, bool]:
-    """One page in `order`, after `after`: each document with its position, how many
-    the principal may see in all, and whether more follow. With `words`, only
+) -> tuple[list[tuple[DocumentRecord, DocumentPosition]], Count, bool]:
+    """One page in `order`, after `after`: each document with its position, how to
+    count those the principal may see in all, and whether more follow. With `words`, only
     documents matching all of them (what a search returns is journaled too).
     Keyset pagination: a document deposited between two pages never repeats or
     shifts another one out of the listing."""
@@ -574,14 +574,13 @@ async def documents_page(
     page_query = page_query.limit(limit + 1)
     async with access.database.read() as connection:
         rows = list(await connection.execute(page_query))
-        total = int(await connection.scalar(select(func.count()).select_from(query.subquery())) or 0)
     width = len(COLUMNS)
     page = []
     for row in rows[:limit]:
         record = DocumentRecord(*row[:width])
         page.append((record, DocumentPosition(record.id, row[width] if key is not None else None)))
         access.read(granted, "Document", record.id)
-    return page, total, len(rows) > limit
+    return page, count_of(access.database, query), len(rows) > limit
 
 
 def _after(

@@ -14,6 +14,7 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from api.access.policy import VisibilityFlag
+from api.db import Count
 from api.directory import service as directory
 from api.directory.types import Organization, PatientFields, Professional
 from api.dossier import service
@@ -224,7 +225,11 @@ class DocumentEdge:
 class DocumentConnection:
     edges: list[DocumentEdge] = strawberry.field(description="The documents of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page stands.")
-    total_count: int = strawberry.field(description="Documents the caller may see, in all.")
+    counter: strawberry.Private[Count]
+
+    @strawberry.field(description="Documents the caller may see, in all. Counted only when asked for.")
+    async def total_count(self) -> int:
+        return await self.counter()
 
 
 @strawberry.input(description="Narrow the documents.")
@@ -300,7 +305,7 @@ class PatientDossierFields(PatientFields):
         return DocumentConnection(
             edges=edges,
             page_info=page_info(edges, more=more, after=after),
-            total_count=total,
+            counter=total,
         )
 
     @strawberry.field(

@@ -19,7 +19,7 @@ from api.access import messaging as rules
 from api.access.policy import Action, SpacePart
 from api.access.service import Access, SpaceAccess
 from api.contents.service import Contents
-from api.db import new_id, utcnow
+from api.db import Count, count_of, new_id, utcnow
 from api.dossier import service as dossier
 from api.errors import BadUserInput, Forbidden, NotFound, RateLimited
 from api.identity.scopes import Scope
@@ -340,8 +340,9 @@ async def threads_page(
     limit: int,
     after: tuple[datetime, uuid.UUID] | None,
     unread_only: bool,
-) -> tuple[list[ThreadRecord], int, bool]:
-    """Latest activity first; each with its participants and the reader's unread count."""
+) -> tuple[list[ThreadRecord], Count, bool]:
+    """Latest activity first; each with its participants and the reader's unread count;
+    how to count them all; whether more follow."""
     granted = await access.space(patient_id, Action.READ, SpacePart.MESSAGES)
     principal = access.principal
     unread, archived = _view_columns(access, granted)
@@ -367,7 +368,6 @@ async def threads_page(
         )
     async with access.database.read() as connection:
         rows = (await connection.execute(page_query)).all()[: limit + 1]
-        total = int(await connection.scalar(select(func.count()).select_from(query.subquery())) or 0)
         ids = [row.id for row in rows[:limit]]
         people: dict[uuid.UUID, list[uuid.UUID]] = {}
         if ids:
@@ -392,7 +392,7 @@ async def threads_page(
     ]
     for record in records:
         access.read(granted, "Thread", record.id)
-    return records, total, len(rows) > limit
+    return records, count_of(access.database, query), len(rows) > limit
 
 
 async def messages_page(

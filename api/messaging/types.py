@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from api.access.service import Access
+from api.db import Count
 from api.directory import service as directory
 from api.directory.types import PatientFields, Professional
 from api.dossier.service import Upload as UploadedFile
@@ -241,7 +242,11 @@ class Thread(relay.Node):
 class ThreadConnection:
     edges: list[ThreadEdge] = strawberry.field(description="This page.")
     page_info: PageInfo = strawberry.field(description="Where this page stands.")
-    total_count: int = strawberry.field(description="Threads the caller may see, in all.")
+    counter: strawberry.Private[Count]
+
+    @strawberry.field(description="Threads the caller may see, in all. Counted only when asked for.")
+    async def total_count(self) -> int:
+        return await self.counter()
 
 
 @strawberry.type(description="A thread and its cursor.")
@@ -280,7 +285,7 @@ class PatientMessagingFields(PatientFields):
         return ThreadConnection(
             edges=edges,
             page_info=page_info(edges, more=more, after=after),
-            total_count=total,
+            counter=total,
         )
 
 
