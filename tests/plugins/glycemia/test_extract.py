@@ -34,7 +34,8 @@ def test_ifcc_values_are_converted_to_percent() -> None:
 @pytest.mark.parametrize(
     "content",
     [
-        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><ClinicalDocument xmlns="urn:hl7-org:v3"/>',
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]>'
+        b'<ClinicalDocument xmlns="urn:hl7-org:v3">&lol;</ClinicalDocument>',
         '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x SYSTEM "http://example.org/x.dtd">'
         '<ClinicalDocument xmlns="urn:hl7-org:v3"/>'.encode("utf-16"),
         b'<ClinicalDocument xmlns="urn:hl7-org:v3"><unclosed></ClinicalDocument>',
