@@ -10,10 +10,9 @@ from datetime import date, datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.access.agenda import documents_as_evidence
 from api.agenda.evidence import Evidence, EvidenceKind
 from api.db import utcnow
-from api.dossier.models import Document
+from api.dossier import service as dossier
 from plugins.glycemia.extract import Reading
 from plugins.glycemia.logic import Hba1c, Source
 from plugins.glycemia.models import LabReading, Target
@@ -113,14 +112,16 @@ async def set_target(
 
 
 async def agenda_evidence(connection: AsyncConnection, patient_id: uuid.UUID) -> list[Evidence]:
-    """HbA1c found in lab results, for the diabetes follow-up: only from documents
-    that may serve as evidence (api.access.agenda), like the dossier's own."""
+    """HbA1c found in lab results, for the diabetes follow-up: only from the documents
+    the dossier lets serve as evidence (api.access.agenda.documents_as_evidence)."""
+    allowed = {ref for ref, _, _, _ in await dossier.agenda_evidence(connection, patient_id)}
     rows = await connection.execute(
-        select(LabReading.id, LabReading.measured_on)
-        .join(Document, Document.id == LabReading.document_id)
-        .where(LabReading.patient_id == patient_id, documents_as_evidence(Document))
+        select(LabReading.id, LabReading.document_id, LabReading.measured_on)
+        .where(LabReading.patient_id == patient_id)
         .order_by(LabReading.id)
     )
     return [
-        Evidence(EvidenceKind.MEASUREMENT, row.measured_on, code="HBA1C", ref=str(row.id)) for row in rows
+        Evidence(EvidenceKind.MEASUREMENT, row.measured_on, code="HBA1C", ref=str(row.id))
+        for row in rows
+        if str(row.document_id) in allowed
     ]
