@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,15 +24,18 @@ from api.dossier.download import download
 from api.dossier.links import ContentLinks
 from api.graphql.schema import build_schema
 from api.graphql.view import GraphQLView
+from api.hooks import start_hook_relay
 from api.identity.keys import load_signing_key
 from api.identity.tokens import AccessTokens
 from api.interop.routes import fhir_export
 from api.messaging.bus import bus_for
+from api.messaging.download import download_file
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.migrations import is_at_head
 from api.oauth.routes import ROUTES as OAUTH_ROUTES
 from api.oauth.server import OAuthServer
 from api.oauth.sessions import Sessions
+from api.plugins import PluginsFailed, active
 from api.settings import Settings
 
 logger = logging.getLogger("api")
@@ -52,6 +57,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """The whole service for `settings`; pass `database` to share an engine (tests)."""
     settings = settings or Settings()
     _redact_access_logs()
+    failures = active().failures
+    if failures and settings.plugins_strict:
+        raise PluginsFailed(failures)
     owns_database = database is None
     database = database or Database(settings)
     key = load_signing_key(settings)
@@ -92,7 +100,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        relay = start_hook_relay(settings, database, contents)
         yield
+        if relay is not None:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
         await bus.close()
         if owns_database:
             await database.dispose()
@@ -104,6 +117,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Route("/readyz", readyz, methods=["GET"]),
         *OAUTH_ROUTES,
         Route("/documents/{document_id}/content", download, methods=["GET"]),
+        Route("/messages/files/{file_id}/content", download_file, methods=["GET"]),
         Route("/patients/{patient_id}/fhir-export", fhir_export, methods=["GET"]),
         Route("/agenda/{secret}.ics", agenda_feed, methods=["GET"]),
     ]

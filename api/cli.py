@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_service_commands(commands)
     _add_catalogue_commands(commands)
+    _add_plugin_commands(commands)
     _add_data_commands(commands)
     _add_maintenance_commands(commands)
     return parser
@@ -130,6 +131,28 @@ def _add_service_commands(commands: Commands) -> None:
     )
     outbox.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     outbox.set_defaults(run=_outbox)
+
+
+def _add_plugin_commands(commands: Commands) -> None:
+    plugins = commands.add_parser(
+        "plugins",
+        help="list the installed and enabled plugins with their scopes",
+        description="List the plugins installed (espace.plugins entry points), those enabled "
+        "(ESPACE_PLUGINS), their scopes, those that failed to load and the events their hooks parked.",
+    )
+    plugins.set_defaults(run=_plugins)
+    plugin_commands = plugins.add_subparsers(title="plugins commands", metavar="SUBCOMMAND")
+    run_hooks = plugin_commands.add_parser(
+        "run-hooks",
+        help="hand the new outbox events to the plugins' hooks",
+        description="Hand every new outbox event to the hooks of the enabled plugins, then stop "
+        "(or, with --follow, keep going every ESPACE_PLUGIN_HOOKS_INTERVAL seconds).",
+    )
+    run_hooks.add_argument("--follow", action="store_true", help="keep running")
+    run_hooks.add_argument(
+        "--retry-parked", action="store_true", help="first try once more the events a hook gave up on"
+    )
+    run_hooks.set_defaults(run=_run_hooks)
 
 
 def _add_catalogue_commands(commands: Commands) -> None:
@@ -265,9 +288,15 @@ def _on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from api.plugins import active
+
     problems = settings.production_problems()
     if problems:
         raise CommandError("refusing to serve in production:\n  " + "\n  ".join(problems))
+    for failure in active().failures:
+        print(f"plugin {failure.name} left out, it failed to load: {failure.error}", file=sys.stderr)
+    if active().failures and settings.plugins_strict:
+        raise CommandError("refusing to serve: a plugin failed to load (ESPACE_PLUGINS_STRICT)")
     if not settings.is_production:
         _migrate(settings, args)
     host = args.host or settings.host
@@ -309,6 +338,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from api.demo.profile import enter_demo_profiles
     from api.demo.reimbursements import import_demo_statements
     from api.demo.software import register_demo_software
+    from api.hooks import run_hooks
     from api.identity.dev_tokens import find_account, mint_development_token
 
     if settings.is_production:
@@ -333,6 +363,8 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         if statements.refused:
             raise CommandError(f"the demo statements were refused: {statements.problems[:3]}")
         print(f"Reimbursements: {statements.imported} demo statement line(s) imported.")
+        hooks = await run_hooks(database, contents_for(settings, database))
+        print(f"Plugins: {hooks.handled} event(s) handed to their hooks.")
         rows = []
         for persona in personas:
             account = await find_account(database, persona.handle)
@@ -547,6 +579,59 @@ def _outbox(settings: Settings, args: argparse.Namespace) -> int:
         when = f"{event.created_at:%Y-%m-%d %H:%M:%S}"
         print(f"{when} {event.kind} patient={event.patient_id} {json.dumps(event.payload)}")
     return 0
+
+
+def _plugins(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.hooks import parked
+    from api.plugins import active
+
+    found = active()
+    enabled = {plugin.name: plugin for plugin in found.enabled}
+    print(f"Installed: {', '.join(found.installed) or 'none'}")
+    for name in sorted(set(found.installed) | set(enabled)):
+        plugin = enabled.get(name)
+        if plugin is None:
+            continue
+        print(f"\n{plugin.name} {plugin.version} (enabled): {plugin.description}")
+        for scope in plugin.scopes:
+            print(f"  scope {scope.name}: {scope.label_en} / {scope.label_fr}")
+        if plugin.hooks:
+            print(f"  hooks: {', '.join(sorted(plugin.hooks))}")
+    disabled = sorted(set(found.installed) - set(enabled) - {failure.name for failure in found.failures})
+    if disabled:
+        print(f"\nDisabled (ESPACE_PLUGINS): {', '.join(disabled)}")
+    for failure in found.failures:
+        print(f"\n{failure.name} FAILED to load: {failure.error}", file=sys.stderr)
+    try:
+        stuck = _on_database(settings, parked)
+    except (OSError, SQLAlchemyError) as error:  # the listing stands without a database
+        print(f"\n(parked events unknown: {type(error).__name__})", file=sys.stderr)
+        stuck = []
+    for event in stuck:
+        print(f"\nparked: {event.plugin} on {event.kind} {event.event_id}: {event.error}")
+    return 1 if found.failures else 0
+
+
+def _run_hooks(settings: Settings, args: argparse.Namespace) -> int:
+    from api.contents.service import contents_for
+    from api.hooks import run_hooks
+
+    async def run(database: Database) -> int:
+        contents = contents_for(settings, database)
+        retry = args.retry_parked
+        while True:
+            report = await run_hooks(database, contents, retry_parked=retry)
+            retry = False
+            print(
+                f"hooks: {report.handled} handled, {report.failed} failed, {report.parked} parked", flush=True
+            )
+            if not args.follow:
+                return 1 if report.failed else 0
+            await asyncio.sleep(settings.plugin_hooks_interval or 5.0)
+
+    return _on_database(settings, run)
 
 
 def _catalogue_check(settings: Settings, args: argparse.Namespace) -> int:

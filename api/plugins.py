@@ -132,6 +132,16 @@ class PluginFailure:
     error: str
 
 
+class PluginsFailed(RuntimeError):
+    """ESPACE_PLUGINS_STRICT: an enabled plugin failed to load, so the service does not start."""
+
+    def __init__(self, failures: Iterable[PluginFailure]) -> None:
+        super().__init__(
+            "plugins failed to load (ESPACE_PLUGINS_STRICT): "
+            + "; ".join(f"{failure.name}: {failure.error}" for failure in failures)
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Plugins:
     """The plugins of this process: those installed, those enabled, those that failed."""

@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     )
     message_max_chars: int = Field(default=10_000, ge=100, description="Longest message body, in characters.")
     message_max_attachments: int = Field(
-        default=10, ge=0, description="Most documents attached to one message."
+        default=10, ge=0, description="Most attachments on one message: documents and new files together."
     )
     messages_per_minute: int = Field(
         default=20, ge=1, description="Most messages one sender sends in a minute."

@@ -2,7 +2,9 @@
 space's MESSAGES part: the patient's side sees every thread of the space; a
 professional only the threads they take part in; only a professional of the
 care team opens one; the patient's side (not a caregiver: read-only) and the
-participants reply; a participant closes it."""
+participants reply; a participant closes it. A file sent with a message is
+read by whoever sees its thread; only a professional also deposits it into the
+dossier, under the dossier's own rules."""
 
 from __future__ import annotations
 
@@ -54,6 +56,13 @@ def may_reply(principal: Principal, granted: SpaceAccess, participants: frozense
     if granted.relation in CARE_RELATIONS:
         return principal.professional_id in participants
     return granted.relation in PATIENT_SIDE_WRITERS
+
+
+def may_deposit_from_message(principal: Principal) -> bool:
+    """Who may ask for a message's file to become a document of the dossier too (the
+    dossier's policy then decides, as for any deposit). The patient's side adds its own
+    documents through the dossier, where it chooses what they are."""
+    return is_professional(principal)
 
 
 def may_close(principal: Principal, granted: SpaceAccess, participants: frozenset[uuid.UUID]) -> bool:

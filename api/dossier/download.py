@@ -1,7 +1,9 @@
 """GET /documents/{id}/content: the bytes of a document, through a signed link.
 
 The policy is asked again at fetch time and the download is journaled before
-any byte leaves; the answer is never cached.
+any byte leaves; the answer is never cached. The answers themselves
+(`error_response`, `integrity_failure`, `content_response`) serve every
+content route alike (a message's files too).
 """
 
 from __future__ import annotations
@@ -27,6 +29,31 @@ STATUS = {
 }
 
 
+def error_response(error: EspaceError) -> JSONResponse:
+    return JSONResponse(error_body(error.message, error.code), status_code=STATUS.get(error.code, 400))
+
+
+def integrity_failure() -> JSONResponse:
+    return JSONResponse(
+        error_body("The content failed its integrity check.", ErrorCode.SERVICE_UNAVAILABLE),
+        status_code=503,
+    )
+
+
+def content_response(content: bytes, *, mime_type: str, file_name: str, sha256: str) -> Response:
+    """The bytes as an attachment to save, never rendered inline nor cached."""
+    return Response(
+        content,
+        media_type=mime_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(file_name)}",
+            "ETag": f'"{sha256}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 async def download(request: Request) -> Response:
     state = request.app.state
     try:
@@ -43,19 +70,9 @@ async def download(request: Request) -> Response:
         record, content = await service.download(access, state.contents, document_id)
         await access.flush()  # the journal first: no entry, no bytes
     except EspaceError as error:
-        return JSONResponse(error_body(error.message, error.code), status_code=STATUS.get(error.code, 400))
+        return error_response(error)
     except ContentIntegrityError:
-        return JSONResponse(
-            error_body("The content failed its integrity check.", ErrorCode.SERVICE_UNAVAILABLE),
-            status_code=503,
-        )
-    return Response(
-        content,
-        media_type=record.mime_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(record.file_name)}",
-            "ETag": f'"{record.sha256}"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
+        return integrity_failure()
+    return content_response(
+        content, mime_type=record.mime_type, file_name=record.file_name, sha256=record.sha256
     )

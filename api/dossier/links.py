@@ -23,10 +23,12 @@ from api.identity.service import claims_of
 LINK_SECONDS = 300
 LINK_TYPE = "content-link"
 EXPORT_LINK_TYPE = "export-link"
+MESSAGE_FILE_LINK_TYPE = "message-file-link"
 
 
 class ContentLinks:
-    """Links to a document's content, and to a whole space's export (portability)."""
+    """Links to a document's content, to a file sent with a message, and to a whole
+    space's export (portability)."""
 
     def __init__(self, signing_key: ECKey, *, base_url: str) -> None:
         material = hashlib.sha256(b"espace content links v1" + signing_key.as_pem(private=True)).digest()
@@ -40,6 +42,14 @@ class ContentLinks:
     def verify(self, token: str, document_id: uuid.UUID) -> dict[str, Any]:
         """The claims of the principal behind a valid, unexpired link to this document."""
         return self._verify(token, LINK_TYPE, "doc", document_id)
+
+    def message_file_url(self, principal: Principal, file_id: uuid.UUID) -> str:
+        token = self._sign(principal, MESSAGE_FILE_LINK_TYPE, "file", file_id)
+        return f"{self._base_url}/messages/files/{file_id}/content?link={token}"
+
+    def verify_message_file(self, token: str, file_id: uuid.UUID) -> dict[str, Any]:
+        """The claims of the principal behind a valid, unexpired link to this message file."""
+        return self._verify(token, MESSAGE_FILE_LINK_TYPE, "file", file_id)
 
     def export_url(self, principal: Principal, patient_id: uuid.UUID) -> str:
         token = self._sign(principal, EXPORT_LINK_TYPE, "space", patient_id)

@@ -14,6 +14,7 @@ from api.contents.service import Contents
 from api.db import Database, utcnow
 from api.dossier.models import DepositIdempotencyKey, Document
 from api.journal import outbox
+from api.messaging import service as messaging
 
 BATCH = 500
 
@@ -72,9 +73,13 @@ async def release_hidden_documents(
 
 
 async def referenced_blobs(database: Database, keys: list[str]) -> set[str]:
-    """Which of these blob keys a document still points to."""
+    """Which of these blob keys a document, or a file kept with a message, still points to
+    (the content store is shared: messaging is asked through its service)."""
     async with database.read() as connection:
-        return set(await connection.scalars(select(Document.blob_key).where(Document.blob_key.in_(keys))))
+        documents = set(
+            await connection.scalars(select(Document.blob_key).where(Document.blob_key.in_(keys)))
+        )
+        return documents | await messaging.referenced_blobs(connection, keys)
 
 
 async def prune_idempotency_keys(database: Database, *, older_than: timedelta) -> int:
@@ -88,7 +93,7 @@ async def prune_idempotency_keys(database: Database, *, older_than: timedelta) -
 async def collect_garbage(
     database: Database, contents: Contents, *, grace: timedelta = timedelta(hours=1)
 ) -> int:
-    """Remove the blobs no document points to (left by crashes and refused deposits)."""
+    """Remove the blobs nothing points to (left by crashes, refused deposits and messages)."""
     orphans = await contents.orphans(
         lambda keys: referenced_blobs(database, keys), grace_seconds=grace.total_seconds()
     )

@@ -161,15 +161,16 @@ async def _deposit_space(access: Access, request: DepositRequest) -> SpaceAccess
     return await access.space(request.patient_id, Action.CREATE, SpacePart.DOCUMENTS)
 
 
-def checked_document(type_code: str, title: str, upload: Upload, max_bytes: int) -> tuple[str, str, str]:
-    """(category, title, mime type) of any new document, deposited or imported;
-    BAD_USER_INPUT naming the field."""
-    known = document_types().types.get(type_code)
-    if known is None:
-        raise BadUserInput(
-            f"Unknown document type {type_code!r} (a LOINC code of the list).", field="typeCode"
-        )
-    title = clean_text(title, field="title", min_length=1, max_length=300, what="The title")
+def checked_title(title: str) -> str:
+    """A document's (or a message file's) title, cleaned; BAD_USER_INPUT on `title`."""
+    return clean_text(title, field="title", min_length=1, max_length=300, what="The title")
+
+
+def checked_content(upload: Upload, max_bytes: int) -> str:
+    """The MIME type of a new file's content, a document's or a message's: BAD_USER_INPUT
+    on `file` when it is empty, too large, of no format of ours, or not what it was announced as."""
+    if not upload.content:
+        raise BadUserInput("The file is empty.", field="file")
     if len(upload.content) > max_bytes:
         raise BadUserInput(f"The file is larger than {max_bytes} bytes.", field="file")
     mime_type = formats.detect(upload.content)
@@ -180,7 +181,19 @@ def checked_document(type_code: str, title: str, upload: Upload, max_bytes: int)
         and not (declared in {"text/xml", "application/xml"} and mime_type == formats.CDA)
     ):
         raise BadUserInput(f"The file is {mime_type}, not {declared} as announced.", field="file")
-    return known.category, title, mime_type
+    return mime_type
+
+
+def checked_document(type_code: str, title: str, upload: Upload, max_bytes: int) -> tuple[str, str, str]:
+    """(category, title, mime type) of any new document, deposited or imported;
+    BAD_USER_INPUT naming the field."""
+    known = document_types().types.get(type_code)
+    if known is None:
+        raise BadUserInput(
+            f"Unknown document type {type_code!r} (a LOINC code of the list).", field="typeCode"
+        )
+    title = checked_title(title)
+    return known.category, title, checked_content(upload, max_bytes)
 
 
 def _validate(
@@ -199,25 +212,52 @@ def _validate(
     return checked
 
 
-async def deposit(
-    access: Access, contents: Contents, request: DepositRequest, upload: Upload, *, max_bytes: int
-) -> DocumentRecord:
+@dataclass(frozen=True, slots=True)
+class CheckedDeposit:
+    """A deposit whose space, rights and input were checked; nothing stored yet."""
+
+    granted: SpaceAccess
+    request: DepositRequest
+    upload: Upload
+    category: str
+    title: str
+    mime_type: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDeposit:
+    """A checked deposit with its blob stored: `write_deposit` makes it a document."""
+
+    granted: SpaceAccess
+    request: DepositRequest
+    row: dict[str, Any]
+    words: SearchWords
+    fingerprint: str
+
+
+async def check_deposit(
+    access: Access, request: DepositRequest, upload: Upload, *, max_bytes: int
+) -> CheckedDeposit:
+    """The space (FORBIDDEN outside it) and the input (BAD_USER_INPUT naming the field)."""
     granted = await _deposit_space(access, request)
     category, title, mime_type = _validate(access, request, upload, max_bytes)
     fingerprint = request.fingerprint(hashlib.sha256(upload.content).hexdigest())
-    if request.idempotency_key is not None:
-        replayed = await _replay(access, request.idempotency_key, fingerprint)
-        if replayed is not None:
-            return replayed
+    return CheckedDeposit(granted, request, upload, category, title, mime_type, fingerprint)
+
+
+async def prepare_deposit(access: Access, contents: Contents, checked: CheckedDeposit) -> PreparedDeposit:
+    """What precedes the transaction: the version replaced, the sealed blob, the words to index."""
+    request, granted = checked.request, checked.granted
     replaced = await _replaceable(access, granted, request.replaces_id) if request.replaces_id else None
     principal = access.principal
     # The blob first: a crash leaves at worst an orphan blob, never a row without content.
-    sealed = await contents.seal(granted.patient_id, upload.content)
+    sealed = await contents.seal(granted.patient_id, checked.upload.content)
     row = {
         "patient_id": granted.patient_id,
         "type_code": request.type_code,
-        "category": category,
-        "title": title,
+        "category": checked.category,
+        "title": checked.title,
         "service_date": request.service_date,
         "deposited_at": utcnow(),
         "author_professional_id": principal.professional_id,
@@ -225,8 +265,8 @@ async def deposit(
         "depositor_kind": "FEED" if principal.feed else principal.kind.value,
         "depositor_account_id": principal.account_id,
         "client_id": principal.client_id,
-        "mime_type": mime_type,
-        "file_name": formats.safe_file_name(upload.file_name, mime_type),
+        "mime_type": checked.mime_type,
+        "file_name": formats.safe_file_name(checked.upload.file_name, checked.mime_type),
         "size_bytes": sealed.size_bytes,
         "sha256": sealed.sha256,
         "blob_key": sealed.blob_key,
@@ -242,61 +282,82 @@ async def deposit(
         principal.display_name if principal.kind is PrincipalKind.PROFESSIONAL and not principal.feed else ""
     )
     words = await searchable_words(
-        access.database.engine.dialect.name, row, upload.content, author, principal.organization_name
+        access.database.engine.dialect.name, row, checked.upload.content, author, principal.organization_name
     )
-    async with access.database.session() as session:
-        connection = await session.connection()
-        if request.replaces_id is not None:
-            # Only a current version is replaced: of two concurrent new versions, one wins.
-            replaced = await connection.execute(
-                update(Document)
-                .where(
-                    Document.patient_id == granted.patient_id,
-                    Document.id == request.replaces_id,
-                    Document.status == DocumentStatus.CURRENT.value,
-                )
-                .values(status=DocumentStatus.REPLACED.value)
+    return PreparedDeposit(granted, request, row, words, checked.fingerprint)
+
+
+async def write_deposit(
+    connection: AsyncConnection, access: Access, prepared: PreparedDeposit
+) -> DocumentRecord:
+    """The rows of a deposit (and of its idempotency key), its journal entry and its
+    notice, in the caller's transaction: a deposit's own, or that of a message whose
+    file goes into the dossier too, so that both are kept or neither."""
+    request, granted, principal = prepared.request, prepared.granted, access.principal
+    if request.replaces_id is not None:
+        # Only a current version is replaced: of two concurrent new versions, one wins.
+        replaced = await connection.execute(
+            update(Document)
+            .where(
+                Document.patient_id == granted.patient_id,
+                Document.id == request.replaces_id,
+                Document.status == DocumentStatus.CURRENT.value,
             )
-            if not replaced.rowcount:
-                raise BadUserInput("This document was already replaced.", field="replacesId")
-        record = await insert_document(connection, row, words)
-        if request.idempotency_key is not None:
-            # An expired use of the key makes way; then, in the deposit's transaction, a
-            # concurrent twin fails on the key (CONFLICT) and creates nothing.
-            await connection.execute(
-                delete(DepositIdempotencyKey).where(
-                    DepositIdempotencyKey.account_id == principal.account_id,
-                    DepositIdempotencyKey.client_id == principal.client_id,
-                    DepositIdempotencyKey.key == request.idempotency_key,
-                    DepositIdempotencyKey.created_at <= utcnow() - IDEMPOTENCY_WINDOW,
-                )
+            .values(status=DocumentStatus.REPLACED.value)
+        )
+        if not replaced.rowcount:
+            raise BadUserInput("This document was already replaced.", field="replacesId")
+    record = await insert_document(connection, prepared.row, prepared.words)
+    if request.idempotency_key is not None:
+        # An expired use of the key makes way; then, in the deposit's transaction, a
+        # concurrent twin fails on the key (CONFLICT) and creates nothing.
+        await connection.execute(
+            delete(DepositIdempotencyKey).where(
+                DepositIdempotencyKey.account_id == principal.account_id,
+                DepositIdempotencyKey.client_id == principal.client_id,
+                DepositIdempotencyKey.key == request.idempotency_key,
+                DepositIdempotencyKey.created_at <= utcnow() - IDEMPOTENCY_WINDOW,
             )
-            await connection.execute(
-                insert(DepositIdempotencyKey).values(
-                    account_id=principal.account_id,
-                    client_id=principal.client_id,
-                    key=request.idempotency_key,
-                    request_sha256=fingerprint,
-                    document_id=record.id,
-                    created_at=utcnow(),
-                )
+        )
+        await connection.execute(
+            insert(DepositIdempotencyKey).values(
+                account_id=principal.account_id,
+                client_id=principal.client_id,
+                key=request.idempotency_key,
+                request_sha256=prepared.fingerprint,
+                document_id=record.id,
+                created_at=utcnow(),
             )
-        await access.write_entry(connection, granted, AccessAction.CREATE, "Document", record.id)
-        # A document hidden from its patient is announced in person; the release job
-        # later says only that the dossier changed.
-        if not record.hidden_from_patient and await wants_document_notices(connection, granted.patient_id):
-            await outbox.emit(
-                connection,
-                outbox.EventKind.DOCUMENT_DEPOSITED,
-                granted.patient_id,
-                {
-                    "documentId": str(record.id),
-                    "typeCode": record.type_code,
-                    "by": principal.display_name,
-                    "title": record.title,
-                },
-            )
+        )
+    await access.write_entry(connection, granted, AccessAction.CREATE, "Document", record.id)
+    # A document hidden from its patient is announced in person; the release job
+    # later says only that the dossier changed.
+    if not record.hidden_from_patient and await wants_document_notices(connection, granted.patient_id):
+        await outbox.emit(
+            connection,
+            outbox.EventKind.DOCUMENT_DEPOSITED,
+            granted.patient_id,
+            {
+                "documentId": str(record.id),
+                "typeCode": record.type_code,
+                "by": principal.display_name,
+                "title": record.title,
+            },
+        )
     return record
+
+
+async def deposit(
+    access: Access, contents: Contents, request: DepositRequest, upload: Upload, *, max_bytes: int
+) -> DocumentRecord:
+    checked = await check_deposit(access, request, upload, max_bytes=max_bytes)
+    if request.idempotency_key is not None:
+        replayed = await _replay(access, request.idempotency_key, checked.fingerprint)
+        if replayed is not None:
+            return replayed
+    prepared = await prepare_deposit(access, contents, checked)
+    async with access.database.session() as session:
+        return await write_deposit(await session.connection(), access, prepared)
 
 
 @dataclass(frozen=True, slots=True)

@@ -337,7 +337,7 @@ class DepositDocumentInput:
     )
 
 
-async def _read_upload(file: object) -> bytes:
+async def read_upload(file: object) -> bytes:
     """The bytes of a multipart file; anything else in its place is a user error."""
     read = getattr(file, "read", None)
     if not callable(read):
@@ -380,7 +380,7 @@ class DossierMutation:
                 replaces_id=_replaces(input.replaces_id),
                 idempotency_key=input.idempotency_key,
             )
-            content = await _read_upload(input.file)
+            content = await read_upload(input.file)
             upload = service.Upload(content, input.file.filename, input.file.content_type)
             record = await service.deposit(
                 access,

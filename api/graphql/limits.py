@@ -31,12 +31,14 @@ from strawberry.schema.schema import validate_document
 from api.errors import ErrorCode
 
 Fragments = Mapping[str, FragmentDefinitionNode]
+CONNECTION_WRAPPERS = frozenset({"edges", "node"})
 
 
 def selection_depth(
     selection_set: SelectionSetNode | None, fragments: Fragments, seen: frozenset[str] = frozenset()
 ) -> int:
-    """The deepest chain of fields below a selection set; introspection is not counted."""
+    """The deepest chain of fields below a selection set; introspection is not
+    counted, nor a connection's `edges` and `node` wrappers."""
     if selection_set is None:
         return 0
     deepest = 0
@@ -44,7 +46,11 @@ def selection_depth(
         if isinstance(selection, FieldNode):
             if selection.name.value.startswith("__"):
                 continue
-            deepest = max(deepest, 1 + selection_depth(selection.selection_set, fragments, seen))
+            # A connection's `edges { node { ... } }` is one level of data, not three:
+            # without this, two nested lists (threads, their messages) hit the limit.
+            wrapper = selection.name.value in CONNECTION_WRAPPERS and not selection.arguments
+            level = 0 if wrapper else 1
+            deepest = max(deepest, level + selection_depth(selection.selection_set, fragments, seen))
         elif isinstance(selection, InlineFragmentNode):
             deepest = max(deepest, selection_depth(selection.selection_set, fragments, seen))
         elif isinstance(selection, FragmentSpreadNode):

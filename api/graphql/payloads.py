@@ -15,5 +15,9 @@ class UserError:
 
     @classmethod
     def from_error(cls, error: BadUserInput) -> list[UserError]:
+        # A field's name, or the path to a field nested in a list of inputs (files.0.title).
         field = error.extensions.get("field")
-        return [cls(field=[field] if field else None, message=error.message, code=error.code.value)]
+        path = (
+            [str(step) for step in field] if isinstance(field, (list, tuple)) else [field] if field else None
+        )
+        return [cls(field=path, message=error.message, code=error.code.value)]

@@ -62,6 +62,8 @@ class OutboxEvent(Base):
             postgresql_where=text("delivered_at IS NULL"),
             sqlite_where=text("delivered_at IS NULL"),
         ),
+        # Plugins' hooks read the kinds they hook in order of creation.
+        Index("ix_outbox_events_kind_created", "kind", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -71,3 +73,28 @@ class OutboxEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HookState(Base):
+    """A plugin's floor: every event it hooks that is older was handled (or parked)."""
+
+    __tablename__ = "plugin_hook_states"
+
+    plugin: Mapped[str] = mapped_column(String(40), primary_key=True)
+    floor_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HookRun(Base):
+    """One event as one plugin handled it: DONE, or FAILED with its attempts and error
+    (parked once the attempts run out, for `espace plugins run-hooks --retry-parked`)."""
+
+    __tablename__ = "plugin_hook_runs"
+    __table_args__ = (Index("ix_plugin_hook_runs_plugin_created", "plugin", "event_created_at"),)
+
+    plugin: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    event_created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

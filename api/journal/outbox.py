@@ -27,9 +27,13 @@ class EventKind(StrEnum):
     APP_SUSPENDED = "catalogue.app_suspended"
     AGENDA_ITEM_DUE = "agenda.item_due"
     MESSAGE_RECEIVED = "messaging.message_received"
-    # Facts for processing after the commit (plugins' hooks), not notifications.
+    # Facts for processing after the commit (plugins' hooks), not notifications:
+    # written as delivered, their consumers keep their own account (api/hooks.py).
     DOCUMENT_ADDED = "dossier.document_added"
     MEASUREMENT_ADDED = "profile.measurement_added"
+
+
+FACTS = frozenset({EventKind.DOCUMENT_ADDED, EventKind.MEASUREMENT_ADDED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +50,15 @@ async def emit(
     connection: AsyncConnection, kind: EventKind, patient_id: uuid.UUID | None, payload: dict[str, Any]
 ) -> None:
     """Queue an event in the caller's transaction."""
+    now = utcnow()
     await connection.execute(
         insert(OutboxEvent).values(
             id=new_id(),
             patient_id=patient_id,
             kind=str(kind),
             payload=payload,
-            created_at=utcnow(),
+            created_at=now,
+            delivered_at=now if kind in FACTS else None,
             attempts=0,
         )
     )

@@ -1,12 +1,13 @@
 """Threads, their professional participants, messages (bodies encrypted with
-the space's data key) and attachments (documents of the dossier)."""
+the space's data key), attachments (documents of the dossier) and files sent
+with a message alone (contents sealed in the content store, like documents')."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Uuid
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, new_id, utcnow
@@ -66,3 +67,27 @@ class MessageAttachment(Base):
     message_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("messages.id"), primary_key=True)
     document_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     position: Mapped[int] = mapped_column(default=0)
+
+
+class MessageFile(Base):
+    """A new file sent with a message and kept only there (one the sender also
+    deposited is a document of the dossier, attached like any other)."""
+
+    __tablename__ = "message_files"
+    # The store's garbage collector asks which blob keys rows still point to.
+    __table_args__ = (Index("ix_message_files_blob_key", "blob_key"),)
+
+    message_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("messages.id"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id, unique=True)
+    # Its thread and space, so that the thread rules decide who reads it in one statement.
+    thread_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("threads.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(300))
+    file_name: Mapped[str] = mapped_column(String(200))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Its content in the content store, sealed with the space's data key.
+    blob_key: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,7 +1,9 @@
 """Secure messaging's operations, under the space policy and the thread rules
 of api.access.messaging. Bodies are sealed with the space's data key; every
 read by anyone but the patient is journaled; what a reader may not see is
-neither returned nor counted."""
+neither returned nor counted. New files sent with a message (api.messaging.files)
+are written, and deposited into the dossier when asked, in the message's own
+transaction: the message and its files are kept together or not at all."""
 
 from __future__ import annotations
 
@@ -20,17 +22,20 @@ from api.contents.service import Contents
 from api.db import new_id, utcnow
 from api.dossier import service as dossier
 from api.errors import BadUserInput, Forbidden, NotFound, RateLimited
+from api.identity.scopes import Scope
 from api.journal import outbox
 from api.journal.records import AccessAction
-from api.messaging.models import Message, MessageAttachment, Thread, ThreadParticipant
+from api.messaging import files
+from api.messaging.models import Message, MessageAttachment, MessageFile, Thread, ThreadParticipant
 from api.text import clean_text
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
     max_chars: int = 10_000
-    max_attachments: int = 10
+    max_attachments: int = 10  # documents and new files together
     per_minute: int = 20
+    max_file_bytes: int = 20_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +108,12 @@ async def _located(
     return granted, thread, participants
 
 
-def _checked_body(body: str, attachment_ids: list[uuid.UUID], limits: Limits) -> str:
+def _checked_body(body: str, attachment_ids: list[uuid.UUID], new_files: int, limits: Limits) -> str:
     body = clean_text(body, field="body", min_length=1, max_length=limits.max_chars, what="The message")
-    if len(attachment_ids) > limits.max_attachments:
+    if len(attachment_ids) + new_files > limits.max_attachments:
         raise BadUserInput(
-            f"At most {limits.max_attachments} attachments per message.", field="attachmentIds"
+            f"At most {limits.max_attachments} attachments per message, documents and files together.",
+            field="files" if new_files else "attachmentIds",
         )
     if len(set(attachment_ids)) != len(attachment_ids):
         raise BadUserInput("The same document is attached twice.", field="attachmentIds")
@@ -150,10 +156,16 @@ async def _write_message(
     granted: SpaceAccess,
     thread_id: uuid.UUID,
     attachment_ids: list[uuid.UUID],
+    stored: files.StoredFiles,
 ) -> MessageRecord:
     """`sealed`: the message's id, its body sealed and in clear, made before the
-    transaction (a space's first key is written on its own connection)."""
+    transaction (a space's first key is written on its own connection); `stored`:
+    its new files, their blobs already in the store. A file deposited into the
+    dossier becomes a document here, attached like the others."""
     message_id, sealed_body, body = sealed
+    for prepared in stored.deposits:
+        deposited = await dossier.write_deposit(connection, access, prepared)
+        attachment_ids = [*attachment_ids, deposited.id]
     principal = access.principal
     now = utcnow()
     kind = "PROFESSIONAL" if rules.is_professional(principal) else principal.kind.value
@@ -179,6 +191,10 @@ async def _write_message(
                 for n, doc in enumerate(attachment_ids)
             ],
         )
+    for file_id in await files.write_files(
+        connection, patient_id=granted.patient_id, thread_id=thread_id, message_id=message_id, stored=stored
+    ):
+        await access.write_entry(connection, granted, AccessAction.CREATE, "MessageFile", file_id)
     await connection.execute(
         update(Thread).where(Thread.id == thread_id).values(last_message_at=now, patient_archived_at=None)
     )
@@ -214,15 +230,18 @@ async def start_thread(
     body: str,
     attachment_ids: list[uuid.UUID],
     limits: Limits,
+    new_files: list[files.NewFile] | None = None,
 ) -> tuple[ThreadRecord, MessageRecord]:
     """A professional of the care team opens a thread with its first message."""
     granted = await access.space(patient_id, Action.CREATE, SpacePart.MESSAGES)
     if not rules.may_start(access.principal, granted):
         raise Forbidden("Only a professional of the care team opens a thread.")
     subject = clean_text(subject, field="subject", min_length=1, max_length=200, what="The subject")
-    body = _checked_body(body, attachment_ids, limits)
+    body = _checked_body(body, attachment_ids, len(new_files or []), limits)
+    checked = await files.check_files(access, patient_id, new_files or [], max_bytes=limits.max_file_bytes)
     await _check_rate(access, limits)
     await _check_attachments(access, patient_id, attachment_ids)
+    stored = await files.store_files(access, contents, patient_id, checked)
     sealed = await _sealed(contents, patient_id, body)
     thread_id, now = new_id(), utcnow()
     professional_id = access.principal.professional_id
@@ -249,6 +268,7 @@ async def start_thread(
             granted=granted,
             thread_id=thread_id,
             attachment_ids=attachment_ids,
+            stored=stored,
         )
     thread = ThreadRecord(patient_id, thread_id, subject, message.sent_at, None, False, (professional_id,), 0)  # type: ignore[arg-type]
     return thread, message
@@ -262,6 +282,7 @@ async def send_message(
     body: str,
     attachment_ids: list[uuid.UUID],
     limits: Limits,
+    new_files: list[files.NewFile] | None = None,
 ) -> MessageRecord:
     """A reply: the patient's side or a participant; never in a closed thread."""
     granted, thread, participants = await _located(access, thread_id, Action.CREATE)
@@ -269,9 +290,13 @@ async def send_message(
         raise Forbidden("You may not write in this thread.")
     if thread.closed_at is not None:
         raise BadUserInput("This thread is closed: it takes no more replies.", field="threadId")
-    body = _checked_body(body, attachment_ids, limits)
+    body = _checked_body(body, attachment_ids, len(new_files or []), limits)
+    checked = await files.check_files(
+        access, thread.patient_id, new_files or [], max_bytes=limits.max_file_bytes
+    )
     await _check_rate(access, limits)
     await _check_attachments(access, thread.patient_id, attachment_ids)
+    stored = await files.store_files(access, contents, thread.patient_id, checked)
     sealed = await _sealed(contents, thread.patient_id, body)
     async with access.database.session() as session:
         connection = await session.connection()
@@ -282,6 +307,7 @@ async def send_message(
             granted=granted,
             thread_id=thread_id,
             attachment_ids=attachment_ids,
+            stored=stored,
         )
 
 
@@ -537,3 +563,57 @@ async def read_message(access: Access, contents: Contents, message_id: uuid.UUID
         row.read_at,
         tuple(attached),
     )
+
+
+async def files_of_messages(
+    access: Access, patient_id: uuid.UUID, message_ids: list[uuid.UUID]
+) -> list[files.MessageFileRecord]:
+    """The new files of these messages of the space, in one statement, as far as the
+    reader sees their threads; each read journaled."""
+    granted = await access.space(patient_id, Action.READ, SpacePart.MESSAGES)
+    if not message_ids:
+        return []
+    principal = access.principal
+    query = (
+        select(*files.COLUMNS)
+        .join(Thread, Thread.id == MessageFile.thread_id)
+        .where(
+            MessageFile.patient_id == patient_id,
+            Thread.patient_id == patient_id,
+            MessageFile.message_id.in_(message_ids),
+            rules.visible_threads(principal, granted, Thread, _participations(principal.professional_id)),
+        )
+        .order_by(MessageFile.message_id, MessageFile.position)
+    )
+    async with access.database.read() as connection:
+        found = [files.MessageFileRecord(*row) for row in await connection.execute(query)]
+    for record in found:
+        access.read(granted, "MessageFile", record.id)
+    return found
+
+
+async def download_file(
+    access: Access, contents: Contents, file_id: uuid.UUID
+) -> tuple[files.MessageFileRecord, bytes]:
+    """The content of a message's file, for whoever sees its thread now, journaled as
+    DOWNLOAD; NOT_FOUND when the file does not exist or its thread is not theirs."""
+    async with access.database.read() as connection:
+        row = (
+            await connection.execute(
+                select(*files.COLUMNS, MessageFile.blob_key).where(MessageFile.id == file_id)
+            )
+        ).first()
+    if row is None:
+        raise NotFound("No such file.")
+    record, blob_key = files.MessageFileRecord(*row[:-1]), row[-1]
+    granted, _, _ = await _located(access, record.thread_id, Action.DOWNLOAD)
+    if not access.principal.has_scope(Scope.MESSAGES_READ.value):
+        raise Forbidden("This token may not read messages.")
+    content = await contents.open(record.patient_id, blob_key, record.sha256)
+    access.read(granted, "MessageFile", record.id, download=True)
+    return record, content
+
+
+async def referenced_blobs(connection: AsyncConnection, keys: list[str]) -> set[str]:
+    """Which of these blob keys a message's file still points to (for `espace store gc`)."""
+    return set(await connection.scalars(select(MessageFile.blob_key).where(MessageFile.blob_key.in_(keys))))

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncGenerator, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import strawberry
 from strawberry import relay
+from strawberry.file_uploads import Upload
 
 from api.access.service import Access
 from api.directory import service as directory
 from api.directory.types import PatientFields, Professional
-from api.dossier.types import Document
+from api.dossier.service import Upload as UploadedFile
+from api.dossier.types import Document, read_upload
 from api.errors import BadUserInput
 from api.graphql.context import Info
 from api.graphql.enums import PrincipalKind
-from api.graphql.ids import decode_id
+from api.graphql.ids import decode_id, encode_id
 from api.graphql.pagination import PageInfo, decode_keyset, encode_keyset, page_info, page_size
 from api.graphql.payloads import UserError
 from api.graphql.permissions import scoped
 from api.identity.principal import Principal
 from api.identity.scopes import Scope
 from api.messaging import live, service
-from api.messaging.loaders import AttachmentLoader
+from api.messaging.files import DepositOptions, MessageFileRecord, NewFile
+from api.messaging.loaders import AttachmentLoader, FilesByMessageIdLoader
 
 THREADS_CURSOR = "threads"
 MESSAGES_CURSOR = "messages"
@@ -50,7 +53,40 @@ def _limits(info: Info) -> service.Limits:
         max_chars=settings.message_max_chars,
         max_attachments=settings.message_max_attachments,
         per_minute=settings.messages_per_minute,
+        max_file_bytes=settings.upload_max_bytes,
     )
+
+
+@strawberry.type(
+    description="A new file sent with a message and kept with it (not a document of the dossier)."
+)
+class MessageFile:
+    id: strawberry.ID = strawberry.field(description="Opaque id.")
+    title: str = strawberry.field(description="Title (the file name unless the sender gave one).")
+    file_name: str = strawberry.field(description="File name, sanitized.")
+    content_type: str = strawberry.field(description="Format, recognized from the content.")
+    size_bytes: int = strawberry.field(description="Size of the content.")
+    sha256: str = strawberry.field(description="SHA-256 of the content.")
+    record: strawberry.Private[MessageFileRecord]
+
+    @classmethod
+    def from_record(cls, record: MessageFileRecord) -> MessageFile:
+        return cls(
+            id=strawberry.ID(encode_id("MessageFile", record.id)),
+            title=record.title,
+            file_name=record.file_name,
+            content_type=record.mime_type,
+            size_bytes=record.size_bytes,
+            sha256=record.sha256,
+            record=record,
+        )
+
+    @strawberry.field(
+        description="A short-lived signed link to the content; the thread's rules are asked again "
+        "and the download journaled when it is fetched."
+    )
+    def content_url(self, info: Info) -> str:
+        return info.context.content_links.message_file_url(info.context.require_principal(), self.record.id)
 
 
 @strawberry.type(description="A message of a thread.")
@@ -67,9 +103,16 @@ class Message(relay.Node):
     read_at: datetime | None = strawberry.field(description="When the other side first read it.")
     record: strawberry.Private[service.MessageRecord]
     loader: strawberry.Private[AttachmentLoader | None] = None
+    files_loader: strawberry.Private[FilesByMessageIdLoader | None] = None
 
     @classmethod
-    def from_record(cls, record: service.MessageRecord, loader: AttachmentLoader | None = None) -> Message:
+    def from_record(
+        cls,
+        record: service.MessageRecord,
+        loader: AttachmentLoader | None = None,
+        files_loader: FilesByMessageIdLoader | None = None,
+    ) -> Message:
+        """`loader`, `files_loader`: shared by a page of messages, so that it loads in one go."""
         return cls(
             id=str(record.id),
             sent_at=record.sent_at,
@@ -79,6 +122,7 @@ class Message(relay.Node):
             read_at=record.read_at,
             record=record,
             loader=loader,
+            files_loader=files_loader,
         )
 
     @strawberry.field(description="The professional who wrote it, if one did.")
@@ -100,6 +144,17 @@ class Message(relay.Node):
         loader = self.loader or AttachmentLoader(info.context.require_access(), self.record.patient_id)
         found = await loader.load_many(list(self.record.attachment_ids))
         return [Document.from_record(record) for record in found if record is not None]
+
+    @strawberry.field(
+        description="New files sent with it and kept with it (a file the sender also deposited into "
+        "the dossier is among `attachments`). Each read by anyone but the patient is journaled.",
+        **scoped(Scope.MESSAGES_READ),
+    )
+    async def files(self, info: Info) -> list[MessageFile] | None:
+        loader = self.files_loader or FilesByMessageIdLoader(
+            info.context.require_access(), self.record.patient_id
+        )
+        return [MessageFile.from_record(record) for record in await loader.load(self.record.id)]
 
 
 @strawberry.type(description="A message and its cursor.")
@@ -159,10 +214,11 @@ class Thread(relay.Node):
             access, info.context.contents, self.record.id, limit=limit, after=_decode(MESSAGES_CURSOR, after)
         )
         loader = AttachmentLoader(access, self.record.patient_id)
+        files_loader = FilesByMessageIdLoader(access, self.record.patient_id)
         edges = [
             MessageEdge(
                 cursor=_cursor(MESSAGES_CURSOR, r.sent_at, r.id),
-                node=Message.from_record(r, loader),
+                node=Message.from_record(r, loader, files_loader),
             )
             for r in records
         ]
@@ -238,13 +294,57 @@ def _ids(values: list[strawberry.ID] | None, type_name: str, field: str) -> list
     return found
 
 
+@strawberry.input(
+    description="Put a message's new file into the dossier too, as a document attached to the message: "
+    "professionals only, under the dossier's rules (the token needs documents:write as well)."
+)
+class DepositToDossierInput:
+    type_code: str = strawberry.field(description="LOINC code of the document type.")
+    service_date: date | None = strawberry.field(default=None, description="Date of the care.")
+    hidden_from_patient: bool = strawberry.field(
+        default=False, description="To be announced in person before the patient sees it."
+    )
+
+
+@strawberry.input(description="A new file sent with a message (GraphQL multipart request).")
+class MessageFileInput:
+    file: Upload = strawberry.field(description="The content (multipart upload).")
+    title: str | None = strawberry.field(default=None, description="Title; by default the file name.")
+    deposit_to_dossier: DepositToDossierInput | None = strawberry.field(
+        default=None, description="Also deposit it into the dossier, in the same operation."
+    )
+
+
+async def _new_files(inputs: list[MessageFileInput] | None) -> list[NewFile]:
+    """The files' bytes and what to do with them; nothing is checked or stored yet."""
+    found = []
+    for position, given in enumerate(inputs or []):
+        try:
+            content = await read_upload(given.file)
+        except BadUserInput as error:
+            raise BadUserInput(error.message, field=["files", str(position), "file"]) from error
+        upload = UploadedFile(content, given.file.filename, given.file.content_type)
+        deposit = given.deposit_to_dossier
+        options = (
+            DepositOptions(deposit.type_code, deposit.service_date, deposit.hidden_from_patient)
+            if deposit
+            else None
+        )
+        found.append(NewFile(upload, given.title, options))
+    return found
+
+
 @strawberry.input(description="Only professionals open threads.")
 class StartThreadInput:
     patient_id: strawberry.ID = strawberry.field(description="The space.")
     subject: str = strawberry.field(description="What it is about.")
     body: str = strawberry.field(description="The first message.")
     attachment_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Documents to attach."
+        default=None, description="Documents of the dossier to attach."
+    )
+    files: list[MessageFileInput] | None = strawberry.field(
+        default=None,
+        description="New files to send (they count toward the attachments' limit with attachmentIds).",
     )
 
 
@@ -253,7 +353,11 @@ class SendMessageInput:
     thread_id: strawberry.ID = strawberry.field(description="The thread.")
     body: str = strawberry.field(description="The text.")
     attachment_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Documents to attach."
+        default=None, description="Documents of the dossier to attach."
+    )
+    files: list[MessageFileInput] | None = strawberry.field(
+        default=None,
+        description="New files to send (they count toward the attachments' limit with attachmentIds).",
     )
 
 
@@ -299,6 +403,7 @@ class MessagingMutation:
                 body=input.body,
                 attachment_ids=_ids(input.attachment_ids, "Document", "attachmentIds"),
                 limits=_limits(info),
+                new_files=await _new_files(input.files),
             )
         except BadUserInput as error:
             return ThreadPayload(thread=None, user_errors=UserError.from_error(error))
@@ -315,6 +420,7 @@ class MessagingMutation:
                 body=input.body,
                 attachment_ids=_ids(input.attachment_ids, "Document", "attachmentIds"),
                 limits=_limits(info),
+                new_files=await _new_files(input.files),
             )
         except BadUserInput as error:
             return MessagePayload(message=None, user_errors=UserError.from_error(error))

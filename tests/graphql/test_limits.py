@@ -45,6 +45,20 @@ async def test_a_query_at_the_depth_limit_passes_and_one_deeper_fails(gql, setti
     assert error_codes(failing) == ["QUERY_TOO_COMPLEX"]
 
 
+def test_a_connections_edges_and_node_are_not_levels_of_their_own() -> None:
+    from graphql import parse
+
+    from api.graphql.limits import selection_depth
+
+    nested = parse(
+        '{ node(id: "x") { ... on Patient { threads { edges { node { '
+        "messages { edges { node { files { title } } } } } } } } } }"
+    )
+    operation = nested.definitions[0]
+    # node(id:) is a field with arguments, so it counts: node, threads, messages, files, title.
+    assert selection_depth(operation.selection_set, {}) == 5
+
+
 async def test_a_thousand_aliases_are_refused(gql, token_for, count_statements) -> None:
     query = "{ " + " ".join(f"a{i}: viewer {{ kind }}" for i in range(1000)) + " }"
     token = await token_for("nadia")

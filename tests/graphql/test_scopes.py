@@ -27,6 +27,7 @@ PATIENT_DATA_TYPES = {
     "MedicalProfile",
     "ProfileEntry",
     "Measurement",
+    "MessageFile",
 }
 
 SCHEMA = build_schema()
