@@ -10,12 +10,14 @@ from sqlalchemy import update
 from api.access.models import CareRole
 from api.access.service import Access
 from api.dossier.models import Document
+from api.hooks import run_hooks
 from api.identity.dev_tokens import find_account
 from api.identity.service import principal_for
 from api.profile import service as profile
 from api.profile.models import EntryKind
 from api.timezones import paris_today
 from tests import factories
+from tests.dossier.test_deposit import upload
 from tests.plugins.glycemia.samples import cda, deposit, run_hook
 
 AGENDA = """query($id: ID!) { patient(id: $id) { agenda(first: 100) { edges { node {
@@ -53,14 +55,19 @@ async def _hba1c_items(gql, token_of, patient) -> list[tuple[str, str | None]]:
     )
 
 
-async def test_a_cda_lab_report_marks_the_hba1c_follow_up_done(database, contents, gql, token_of) -> None:
+async def test_a_cda_lab_report_marks_the_hba1c_follow_up_done(
+    client, database, contents, gql, token_of
+) -> None:
     patient, lab = await _diabetic(database)
     assert await _hba1c_items(gql, token_of, patient) == [("DUE", None)]
     measured = paris_today() - timedelta(days=6)
-    record = await deposit(database, contents, patient, lab, cda(("7.2", "%", f"{measured:%Y%m%d}")))
-    # The title says "Bilan biologique": before the hook, nothing tells the agenda.
+    variables = {"patientId": patient.global_id, "title": "Bilan biologique", "typeCode": "11502-2"}
+    content = cda(("7.2", "%", f"{measured:%Y%m%d}"))
+    response = await upload(client, await token_of(lab), variables, content, name="bilan.xml")
+    assert response.json()["data"]["depositDocument"]["userErrors"] == []
+    # The title says "Bilan biologique": until the hooks ran, nothing tells the agenda.
     assert await _hba1c_items(gql, token_of, patient) == [("DUE", None)]
-    await run_hook(database, contents, record)
+    await run_hooks(database, contents)
     items = await _hba1c_items(gql, token_of, patient)
     assert ("DONE", measured.isoformat()) in items, items
 

@@ -1,4 +1,4 @@
-"""The demo: Nadia's structured lab result shows as a lab-sourced HbA1c once hooks ran."""
+"""The demo: Nadia's structured lab result shows as a lab-sourced HbA1c once the hooks ran."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from api.dossier import service
 from api.dossier.models import Document
 from api.dossier.records import DocumentRecord
 from api.graphql.ids import encode_id
+from api.hooks import run_hooks
 from api.identity.dev_tokens import find_account
 from api.timezones import paris_today
-from tests.plugins.glycemia.samples import run_hook
 
 QUERY = """query { patient { glycemia { hba1c(last: 10) { value date source documentId } } } }"""
 
@@ -31,7 +31,7 @@ async def test_nadias_cda_lab_report_gives_a_lab_reading(database, contents, gql
             )
         ).one()
     record = DocumentRecord(*row)
-    await run_hook(database, contents, record)
+    await run_hooks(database, contents)
     body = await gql(QUERY, token=await token_for("nadia"))
     readings = body["data"]["patient"]["glycemia"]["hba1c"]
     assert {

@@ -13,10 +13,12 @@ from sqlalchemy import func, select, update
 from api.access.models import CareRole
 from api.dossier.models import Document
 from api.graphql.ids import encode_id
+from api.hooks import run_hooks
 from api.timezones import paris_today
 from plugins.glycemia.models import LabReading, Target
 from tests import factories
 from tests.conftest import error_codes
+from tests.dossier.test_deposit import upload
 from tests.journal.helpers import entries
 from tests.plugins.glycemia.samples import cda, deposit, fhir, observation, run_hook
 
@@ -77,6 +79,22 @@ async def test_a_cda_lab_report_gives_one_reading_however_often_its_event_runs(
         }
     ]
     assert (found["target"], found["trend"]) == (None, None)
+
+
+async def test_a_lab_report_deposited_through_graphql_shows_once_the_hooks_ran(
+    client, database, contents, gql, token_of, team
+) -> None:
+    patient, gp, lab, _ = team
+    variables = {"patientId": patient.global_id, "title": "Bilan biologique", "typeCode": "11502-2"}
+    response = await upload(client, await token_of(lab), variables, cda(("6.9", "%", day(4))), name="r.xml")
+    document = response.json()["data"]["depositDocument"]["document"]
+    assert document["mimeType"] == "application/hl7-cda+xml"
+    assert (await _glycemia(gql, patient, await token_of(gp)))["hba1c"] == []  # not before the hooks
+    await run_hooks(database, contents)
+    found = await _glycemia(gql, patient, await token_of(gp))
+    assert [(r["value"], r["source"], r["documentId"]) for r in found["hba1c"]] == [
+        (6.9, "LAB_RESULT", document["id"])
+    ]
 
 
 async def test_a_fhir_bundle_is_read_too(database, contents, gql, token_of, team) -> None:
