@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from api.dossier.document_types import document_types
+from api.dossier.records import DocumentStatus
 from api.plugin_context import HookContext
 from api.plugins import HookEvent
 from api.timezones import PARIS
@@ -32,8 +33,13 @@ async def on_document_added(event: HookEvent, context: HookContext) -> None:
         logger.info("event %s names no document", event.id)
         return
     document = await context.document(event.patient_id, document_id)
-    if document is None or document.record.mime_type not in SOURCES:
-        return  # gone since, or a PDF or text report: nothing structured to read
+    if document is None or document.record.status == DocumentStatus.REPLACED:
+        return  # gone since, or replaced already: its successor's values stand
+    if document.record.replaces_id is not None:
+        # A corrected result: the values of the version it replaces are withdrawn.
+        await store.forget_document(context.connection, event.patient_id, document.record.replaces_id)
+    if document.record.mime_type not in SOURCES:
+        return  # a PDF or text report: nothing structured to read
     try:
         found = extract.readings(document.content, document.record.mime_type)
     except extract.UnreadableContent as error:

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.agenda.evidence import Evidence, EvidenceKind
@@ -61,6 +61,12 @@ async def store_readings(
     if rows:
         await connection.execute(insert(LabReading), rows)
     return len(rows)
+
+
+async def forget_document(connection: AsyncConnection, patient_id: uuid.UUID, document_id: uuid.UUID) -> None:
+    await connection.execute(
+        delete(LabReading).where(LabReading.patient_id == patient_id, LabReading.document_id == document_id)
+    )
 
 
 async def lab_readings(connection: AsyncConnection, patient_id: uuid.UUID) -> list[Hba1c]:

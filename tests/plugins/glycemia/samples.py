@@ -73,6 +73,7 @@ async def deposit(
     *,
     title: str = "Bilan biologique",
     type_code: str = LAB_REPORT,
+    replaces_id: uuid.UUID | None = None,
 ) -> DocumentRecord:
     account = await find_account(database, str(by.account_id))
     principal = principal_for(account, {"client_id": "test", "jti": "t", "scope": "documents:write"})
@@ -83,6 +84,7 @@ async def deposit(
         type_code=type_code,
         service_date=None,
         hidden_from_patient=False,
+        replaces_id=replaces_id,
     )
     return await service.deposit(
         Access(principal, database), contents, request, service.Upload(content, None, None), max_bytes=10**6

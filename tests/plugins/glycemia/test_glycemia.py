@@ -97,6 +97,21 @@ async def test_a_lab_report_deposited_through_graphql_shows_once_the_hooks_ran(
     ]
 
 
+async def test_a_corrected_result_withdraws_the_values_of_the_version_it_replaces(
+    database, contents, gql, token_of, team
+) -> None:
+    patient, _, lab, _ = team
+    first = await deposit(database, contents, patient, lab, cda(("7.9", "%", day(3))))
+    await run_hook(database, contents, first)
+    second = await deposit(database, contents, patient, lab, cda(("7.4", "%", day(3))), replaces_id=first.id)
+    await run_hook(database, contents, second)
+    await run_hook(database, contents, first)  # the old version's event, replayed late
+    found = await _glycemia(gql, patient, await token_of(patient))
+    assert [(r["value"], r["documentId"]) for r in found["hba1c"]] == [
+        (7.4, encode_id("Document", second.id))
+    ]
+
+
 async def test_a_fhir_bundle_is_read_too(database, contents, gql, token_of, team) -> None:
     patient, _, lab, _ = team
     bundle = fhir(observation(7.9, when=None), observation(53, "mmol/mol", when="2026-06-01"))
