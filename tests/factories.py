@@ -190,6 +190,7 @@ async def deposit(
     type_code: str = "11502-2",
     title: str = "Hémoglobine glyquée (HbA1c)",
     content: bytes = b"HbA1c 7.1 %, hemoglobine glyquee en baisse.",
+    declared_type: str = "text/plain",
     **flags: bool,
 ):
     """A document deposited through the service, by a professional or the patient,
@@ -214,7 +215,7 @@ async def deposit(
         hidden_from_patient=False,
     )
     record = await service.deposit(
-        access, contents, request, service.Upload(content, "result.txt", "text/plain"), max_bytes=10**6
+        access, contents, request, service.Upload(content, "result.txt", declared_type), max_bytes=10**6
     )
     if flags:
         async with database.session() as session:

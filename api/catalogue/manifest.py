@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from api.directory.identifiers import luhn_check_digit
-from api.identity.scopes import all_scopes
+from api.identity.scopes import all_scopes, may_name
 
 ClientId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
@@ -70,9 +70,9 @@ class RequestedScope(_Strict):
     @field_validator("scope")
     @classmethod
     def _known_scope(cls, value: str) -> str:
-        known = all_scopes()
-        if value not in known:
-            raise ValueError(f"unknown scope {value!r}; known: {' '.join(sorted(known))}")
+        if not may_name(value):
+            known = " ".join(sorted(all_scopes()))
+            raise ValueError(f"unknown scope {value!r}; known: {known} (or an installed plugin's)")
         return value
 
 

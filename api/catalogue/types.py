@@ -20,7 +20,7 @@ from api.graphql.context import Info
 from api.graphql.pagination import MAX_SQL_INTEGER, PageInfo, decode_cursor, encode_cursor, page_size
 from api.graphql.payloads import UserError
 from api.graphql.permissions import first_party_only
-from api.identity.scopes import scope_label
+from api.identity.scopes import available, scope_label
 
 strawberry.enum(AppStatus, description="Where an app stands in the vetting workflow.")
 strawberry.enum(AppCategory, description="The field an app serves.")
@@ -107,7 +107,7 @@ class CatalogueApp(relay.Node):
     def scopes(self, language: Language = Language.FR) -> list[ScopeDescription]:
         return [
             ScopeDescription.of(scope, language, self.record.justification(scope))
-            for scope in self.record.vetted_scopes
+            for scope in available(self.record.vetted_scopes)
         ]
 
     @strawberry.field(description="Scopes the manifest asks for that operators have not vetted yet.")

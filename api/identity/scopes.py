@@ -6,6 +6,7 @@ catalogue; manifests and tokens may only name these (plus plugins' scopes).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -105,6 +106,18 @@ def _plugin_labels() -> dict[str, ScopeLabel]:
 def all_scopes() -> frozenset[str]:
     """The core's scopes and those of the enabled plugins."""
     return CORE_SCOPES | frozenset(_plugin_labels())
+
+
+def available(scopes: Iterable[str]) -> list[str]:
+    """Those of `scopes` that exist in this process: an app's manifest may name the
+    scope of a plugin that is installed but not enabled here; it is not offered."""
+    known = all_scopes()
+    return [scope for scope in scopes if scope in known]
+
+
+def may_name(scope: str) -> bool:
+    """Whether a manifest may name `scope`: a known one, or one of an installed plugin."""
+    return scope in all_scopes() or scope.partition(":")[0] in plugins.active().installed
 
 
 def scope_label(name: str) -> ScopeLabel:

@@ -15,6 +15,7 @@ from api.catalogue import service as catalogue
 from api.catalogue.models import AppStatus
 from api.catalogue.records import AppRecord
 from api.db import Database
+from api.identity.scopes import available
 from api.oauth.models import ClientSecret, SoftwareClient
 from api.oauth.secrets import matches
 from api.text import is_client_id
@@ -58,7 +59,7 @@ class Client:
 
     def allowed_scopes(self, requested: set[str]) -> set[str]:
         """What the app may ask for: vetted by operators and still in its manifest."""
-        return requested & set(self.app.vetted_scopes)
+        return requested & set(available(self.app.vetted_scopes))
 
 
 async def find_client(database: Database, client_id: str | None) -> Client | None:

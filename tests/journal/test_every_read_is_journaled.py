@@ -41,6 +41,7 @@ JOURNALED_AS = {
     "agenda": None,  # the patient's side only: not the care team's
     "threads": "Thread",
     "glycemia": "glycemia:Hba1c",
+    "vaccinationStatus": "vaccination:VaccinationStatus",
 }
 
 SCHEMA = build_schema()._schema

@@ -123,3 +123,13 @@ def test_a_plugin_file_adds_programmes_checked_with_the_core(tmp_path: Path) -> 
     unknown.write_text(extra.read_text(encoding="utf-8").replace('"diabetes"', '"nothing"'), encoding="utf-8")
     with pytest.raises(ProgrammesError, match="unknown"):
         load_programmes(PROGRAMMES_FILE, ("demo", unknown))
+
+
+def test_an_apps_scope_of_a_plugin_not_enabled_here_is_not_offered(monkeypatch) -> None:
+    from api.identity import scopes
+
+    monkeypatch.setattr(scopes, "all_scopes", lambda: frozenset({"agenda:read", "profile:read"}))
+    assert scopes.available(["glycemia:read", "agenda:read", "profile:read"]) == [
+        "agenda:read",
+        "profile:read",
+    ]

@@ -185,3 +185,22 @@ def test_a_broken_plugin_is_reported_and_left_out_or_stops_a_strict_start(site: 
     assert strict.returncode != 0
     assert "refusing to serve: a plugin failed to load (ESPACE_PLUGINS_STRICT)" in strict.stderr
     assert "plugin broken left out" in strict.stderr
+
+
+def test_a_manifest_may_name_the_scope_of_an_installed_plugin_even_disabled(
+    site: Path, tmp_path: Path
+) -> None:
+    catalogue = tmp_path / "catalogue"
+    catalogue.mkdir()
+    manifest = (ROOT / "catalogue" / "glyco-compagnon.toml").read_text(encoding="utf-8")
+    extra = '\n[[scopes]]\nscope = "{}"\njustification = "Afficher vos poids pour suivre leur évolution."\n'
+    (catalogue / "glyco-compagnon.toml").write_text(
+        manifest + extra.format("outsider:read"), encoding="utf-8"
+    )
+    checked = _espace(site, tmp_path, "catalogue", "check", str(catalogue), ESPACE_PLUGINS="none")
+    assert checked.returncode == 0, checked.stderr
+
+    (catalogue / "glyco-compagnon.toml").write_text(manifest + extra.format("nobody:read"), encoding="utf-8")
+    refused = _espace(site, tmp_path, "catalogue", "check", str(catalogue), ESPACE_PLUGINS="none")
+    assert refused.returncode == 1
+    assert "unknown scope 'nobody:read'" in refused.stderr
