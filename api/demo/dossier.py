@@ -1,9 +1,11 @@
-"""The demo's documents: Nadia's quarterly HbA1c from the laboratory's feed, her
-GP's report, the dietitian's plan; a document of the teen hidden from the parents."""
+"""The demo's documents: Nadia's quarterly HbA1c from the laboratory's feed (as
+text, and as a structured CDA result), her GP's report, the dietitian's plan; a
+document of the teen hidden from the parents."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
@@ -19,6 +21,7 @@ from api.identity.dev_tokens import find_account
 from api.identity.principal import Principal, PrincipalKind
 from api.identity.scopes import Scope
 from api.identity.service import principal_for
+from api.timezones import paris_today
 
 CDA_REPORT = """<?xml version="1.0" encoding="UTF-8"?>
 <ClinicalDocument xmlns="urn:hl7-org:v3">
@@ -29,6 +32,28 @@ CDA_REPORT = """<?xml version="1.0" encoding="UTF-8"?>
   </text></section></component></structuredBody></component>
 </ClinicalDocument>
 """
+
+
+def hba1c_lab_report(day: date, percent: str) -> bytes:
+    """The laboratory's structured result (CDA R2, LOINC 4548-4), which the glycemia
+    plugin reads once its hooks ran."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <code code="11502-2" codeSystem="2.16.840.1.113883.6.1" displayName="Laboratory report"/>
+  <title>Compte rendu d'examens biologiques - hémoglobine glyquée</title>
+  <effectiveTime value="{day:%Y%m%d}"/>
+  <component><structuredBody><component><section>
+    <title>Biochimie</title>
+    <text>Hémoglobine glyquée (HbA1c) : {percent.replace(".", ",")} %</text>
+    <entry><observation classCode="OBS" moodCode="EVN">
+      <code code="4548-4" codeSystem="2.16.840.1.113883.6.1" displayName="HbA1c"/>
+      <statusCode code="completed"/>
+      <effectiveTime value="{day:%Y%m%d}0800+0200"/>
+      <value xsi:type="PQ" value="{percent}" unit="%"/>
+    </observation></entry>
+  </section></component></structuredBody></component>
+</ClinicalDocument>
+""".encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +73,13 @@ DOCUMENTS = [
         "Hémoglobine glyquée (HbA1c) - trimestriel",
         "11502-2",
         "Hémoglobine glyquée HbA1c : 7,1 % (objectif < 7 %).\nGlycémie à jeun : 1,32 g/L.".encode(),
+    ),
+    DemoDocument(
+        "nadia",
+        "feed",
+        "Hémoglobine glyquée (HbA1c) - résultat structuré",
+        "11502-2",
+        hba1c_lab_report(paris_today(), "7.2"),
     ),
     DemoDocument(
         "nadia", "gp", "Compte rendu de consultation - suivi du diabète", "11488-4", CDA_REPORT.encode()

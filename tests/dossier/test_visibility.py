@@ -120,4 +120,8 @@ async def test_the_demo_documents_load_and_the_teen_keeps_hers_from_her_parent(
     pharmacist = await gql(COUNT, {"id": nadia}, as_="pharmacist")
     seen = {e["node"]["title"] for e in pharmacist["data"]["patient"]["documents"]["edges"]}
     # The pharmacist reads prescriptions and lab results only (the profession matrix).
-    assert seen == {"Hémoglobine glyquée (HbA1c) - trimestriel", "Ordonnance - metformine 1000 mg"}
+    assert seen == {
+        "Hémoglobine glyquée (HbA1c) - trimestriel",
+        "Hémoglobine glyquée (HbA1c) - résultat structuré",
+        "Ordonnance - metformine 1000 mg",
+    }

@@ -40,6 +40,7 @@ JOURNALED_AS = {
     "reimbursementSummary": "ReimbursementSummary",
     "agenda": None,  # the patient's side only: not the care team's
     "threads": "Thread",
+    "glycemia": "glycemia:Hba1c",
     "vaccinationStatus": "vaccination:VaccinationStatus",
 }
 
