@@ -183,6 +183,16 @@ def count_statements(database: Database) -> Iterator[StatementCounter]:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
+def needs_plugin(name: str) -> pytest.MarkDecorator:
+    """For tests of what a plugin brings (the vaccination calendar's agenda items):
+    skipped in the run that proves the core stands without plugins (ESPACE_PLUGINS=none)."""
+    from api.plugins import active
+
+    return pytest.mark.skipif(
+        active().named(name) is None, reason=f"the {name} plugin is not enabled (ESPACE_PLUGINS)"
+    )
+
+
 def error_codes(body: dict[str, Any]) -> list[str]:
     return [error.get("extensions", {}).get("code") for error in body.get("errors", [])]
 

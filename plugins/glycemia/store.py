@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.agenda.evidence import Evidence, EvidenceKind
 from api.db import utcnow
-from api.dossier import service as dossier
+from api.plugin_context import evidence_documents
 from plugins.glycemia.extract import Reading
 from plugins.glycemia.logic import Hba1c, Source
 from plugins.glycemia.models import LabReading, Target
@@ -119,15 +119,17 @@ async def set_target(
 
 async def agenda_evidence(connection: AsyncConnection, patient_id: uuid.UUID) -> list[Evidence]:
     """HbA1c found in lab results, for the diabetes follow-up: only from the documents
-    the dossier lets serve as evidence (api.access.agenda.documents_as_evidence)."""
-    allowed = {ref for ref, _, _, _ in await dossier.agenda_evidence(connection, patient_id)}
-    rows = await connection.execute(
-        select(LabReading.id, LabReading.document_id, LabReading.measured_on)
-        .where(LabReading.patient_id == patient_id)
-        .order_by(LabReading.id)
-    )
+    that may serve as evidence (api.plugin_context.evidence_documents)."""
+    rows = (
+        await connection.execute(
+            select(LabReading.id, LabReading.document_id, LabReading.measured_on)
+            .where(LabReading.patient_id == patient_id)
+            .order_by(LabReading.id)
+        )
+    ).all()
+    allowed = await evidence_documents(connection, patient_id, {row.document_id for row in rows})
     return [
         Evidence(EvidenceKind.MEASUREMENT, row.measured_on, code="HBA1C", ref=str(row.id))
         for row in rows
-        if str(row.document_id) in allowed
+        if row.document_id in allowed
     ]

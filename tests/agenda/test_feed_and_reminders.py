@@ -14,7 +14,7 @@ from api.agenda.reminders import refresh_all, remind
 from api.journal.models import OutboxEvent
 from api.timezones import paris_today
 from tests import factories
-from tests.conftest import error_codes
+from tests.conftest import error_codes, needs_plugin
 
 FEED = "mutation($id: ID!) { createAgendaFeed(patientId: $id) { url userErrors { message } } }"
 REVOKE = "mutation($id: ID!) { revokeAgendaFeed(patientId: $id) { revoked } }"
@@ -78,6 +78,7 @@ async def _reminders(database, patient) -> list[str]:
         return sorted(row.payload["kind"] for row in rows)
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 async def test_reminders_once_per_due_item_except_refused_kinds(gql, database, token_of) -> None:
     infant = await factories.make_patient(database, birth_date=paris_today() - timedelta(days=75), sex="M")
     parent = await factories.make_patient(database)

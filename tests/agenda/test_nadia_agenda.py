@@ -13,6 +13,7 @@ from api.demo.profile import enter_demo_profiles
 from api.demo.reimbursements import import_demo_statements
 from api.identity.dev_tokens import find_account
 from api.timezones import paris_today
+from tests.conftest import needs_plugin
 
 AGENDA = """query($id: ID!) { patient(id: $id) { agenda(first: 100) { edges { node {
   kind title status dueDate doneOn nextDueDate ruleCode description } } } } }"""
@@ -24,6 +25,7 @@ def _in_flu_campaign(today: date) -> bool:
     return today >= start - timedelta(days=30) or today <= date(today.year, 1, 31)
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 async def test_nadias_agenda(database, contents, settings, gql, token_for) -> None:
     await deposit_demo_documents(database, contents)
     await enter_demo_profiles(database)

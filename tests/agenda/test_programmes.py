@@ -11,6 +11,7 @@ from api.agenda.durations import Duration
 from api.agenda.programmes import PROGRAMMES_FILE, ProgrammesError, load_programmes, programmes
 from api.dossier.document_types import document_types
 from api.profile.service import MEASUREMENTS
+from tests.conftest import needs_plugin
 
 DOMAIN_PROGRAMMES = {
     "colorectal-screening",
@@ -40,6 +41,7 @@ DOMAIN_PROGRAMMES = {
 }
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 def test_the_file_holds_every_programme_each_with_a_source() -> None:
     catalogue = programmes()
     # The vaccination plugin's calendar adds more (children's boosters, HPV).
@@ -68,6 +70,7 @@ def test_twenty_compulsory_examinations_from_birth_to_sixteen() -> None:
     assert Duration(years=7) in ages  # added on 1 January 2025
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 def test_the_campaigns_open_on_15_october() -> None:
     campaigns = programmes().campaigns
     assert campaigns["influenza"].opens(2026).isoformat() == "2026-10-15"

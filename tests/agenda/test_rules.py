@@ -13,6 +13,7 @@ from api.agenda.rules import Proposal, ProposalStatus, evaluate
 from api.demo.profile import ENTRIES, MEASUREMENTS
 from api.profile.models import EntryKind
 from api.timezones import PARIS
+from tests.conftest import needs_plugin
 
 DUE, UPCOMING, DONE = ProposalStatus.DUE, ProposalStatus.UPCOMING, ProposalStatus.DONE
 DIABETES = Condition("Diabète de type 2", since=date(2019, 3, 1))
@@ -110,6 +111,7 @@ def test_durations_are_whole_units_and_refuse_signs() -> None:
 DIABETES_FOLLOW_UP = ("diabetes-hba1c", "diabetes-eye-exam", "diabetes-kidney-function", "diabetes-foot-exam")
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 @pytest.mark.parametrize(
     ("conditions", "diabetic"),
     [
@@ -135,6 +137,7 @@ def test_diabetes_follow_up_and_influenza_for_a_diabetic_only(
         assert "diabète (maladie chronique) dans votre profil" in flu
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 def test_influenza_for_another_chronic_condition_and_from_65() -> None:
     asthma = evaluate(
         Person(date(1990, 1, 1), "F", (Condition("Asthme persistant"),)), [], date(2026, 11, 29)
@@ -261,6 +264,7 @@ def test_a_patients_mark_counts_as_done() -> None:
 SENIOR = Person(date(1955, 4, 4), "F")
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 @pytest.mark.parametrize(
     ("today", "evidence", "expected"),
     [
@@ -295,6 +299,7 @@ def test_influenza_every_autumn_from_15_october(
     assert all(p.next_due == date(2027, 10, 15) for p in done)
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 @pytest.mark.parametrize(
     "label", ["GRIPPE saisonnière", "vaccin anti-grippe", "Influenza", "Vaccination antigrippale"]
 )
@@ -308,6 +313,7 @@ def test_vaccination_labels_match_without_case_or_accents(label: str) -> None:
 BABY = date(2026, 1, 10)
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 @pytest.mark.parametrize(
     ("today", "doses", "expected"),
     [
@@ -345,6 +351,7 @@ def test_infant_hexavalent_at_2_4_and_11_months(
     assert of(evaluate(Person(BABY, "F"), evidence, today), "infant-dtcap-hib-hepb") == expected
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 def test_an_infant_at_two_months_is_due_its_vaccines_and_examination() -> None:
     proposals = evaluate(Person(BABY, "M"), [], date(2026, 3, 10))
     assert of(proposals, "infant-pneumococcal") == [("infant-pneumococcal@2m", DUE, date(2026, 3, 10))]
@@ -380,6 +387,7 @@ def test_dental_examinations_every_three_years_from_3_to_24() -> None:
     ]
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 def test_adult_boosters_at_25_45_65_then_every_ten_years() -> None:
     person = Person(date(1981, 3, 1), "M")  # 45
     assert of(evaluate(person, [], date(2026, 11, 29)), "adult-dtp-boosters") == [
@@ -427,6 +435,7 @@ def _nadia() -> tuple[Person, list[Evidence]]:
     return Person(date(1972, 11, 8), "F", conditions), evidence
 
 
+@needs_plugin("vaccination")  # its calendar holds the vaccinations
 def test_nadia_54_diabetic_gets_her_screenings_vaccinations_and_follow_up() -> None:
     person, evidence = _nadia()
     proposals = evaluate(person, evidence, date(2026, 11, 29))
