@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.agenda.staleness import inputs_changed
 from api.contents.service import Contents
 from api.db import Database, utcnow
 from api.journal.models import HookRun, HookState, OutboxEvent
@@ -166,6 +167,9 @@ async def _handle(
         async with database.session() as session:
             connection = await session.connection()
             await hook(item.event, HookContext(plugin.name, connection, contents))
+            if plugin.evidence and item.event.patient_id is not None:
+                # What the hook wrote may be evidence for the agenda's rules.
+                await inputs_changed(connection, item.event.patient_id)
             await _mark(connection, plugin.name, item, status=DONE, error=None)
     except Exception as error:  # a plugin's fault is recorded, never the relay's end
         logger.warning("hook of plugin %s failed on event %s", plugin.name, item.event.id, exc_info=True)

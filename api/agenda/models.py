@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, new_id, utcnow
@@ -67,13 +67,19 @@ class AgendaItem(Base):
 
 
 class AgendaState(Base):
-    """When a space's prevention items were last computed, and from what."""
+    """When a space's prevention items were last computed, and from what: the
+    day, the programmes' version (`inputs_mark`) and the revision of what the
+    rules read. Whatever changes that (a deposit, a measurement, an import...)
+    bumps `inputs_revision` in its own transaction (api/agenda/staleness.py),
+    so a read knows in one statement whether the items are current."""
 
     __tablename__ = "agenda_states"
 
     patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), primary_key=True)
     computed_day: Mapped[date] = mapped_column(Date)
     inputs_mark: Mapped[str] = mapped_column(String(64))
+    inputs_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    computed_revision: Mapped[int] = mapped_column(Integer, default=-1, server_default="-1")
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

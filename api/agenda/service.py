@@ -11,9 +11,11 @@ recomputing; a snooze ends on its day.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, delete, insert, or_, select, update
@@ -25,7 +27,7 @@ from api.access.policy import Action, SpacePart
 from api.access.service import Access
 from api.agenda.inputs import rule_inputs
 from api.agenda.models import AgendaItem, AgendaState, ItemKind, ItemStatus
-from api.agenda.rules import Proposal, ProposalStatus, evaluate
+from api.agenda.rules import Proposal, ProposalStatus, evaluate, programmes
 from api.db import Count, Database, count_of, new_id, utcnow
 from api.errors import BadUserInput, NotFound
 from api.journal.records import AccessAction
@@ -112,21 +114,28 @@ async def refresh(
     database: Database, patient_id: uuid.UUID, today: date | None = None, *, force: bool = False
 ) -> bool:
     """Bring the space's prevention items in step with the rules; True when it
-    recomputed (`force`: even if nothing the rules read has changed)."""
+    recomputed (`force`: even if nothing the rules read has changed). Current
+    items cost one statement: the day, the programmes and the revision of what
+    the rules read are those they were computed from (api/agenda/staleness.py)."""
     today = today or paris_today()
+    mark = programmes_mark()
     async with database.read() as connection:
-        inputs = await rule_inputs(connection, patient_id)
         state = (
             await connection.execute(
                 select(AgendaState.computed_day, AgendaState.inputs_mark).where(
-                    AgendaState.patient_id == patient_id
+                    AgendaState.patient_id == patient_id,
+                    AgendaState.computed_revision == AgendaState.inputs_revision,
                 )
             )
         ).first()
+        if not force and state is not None and state.computed_day == today and state.inputs_mark == mark:
+            return False
+        # Read after the revision: a change committed meanwhile leaves the state behind, never ahead.
+        revision = await connection.scalar(
+            select(AgendaState.inputs_revision).where(AgendaState.patient_id == patient_id)
+        )
+        inputs = await rule_inputs(connection, patient_id)
     if inputs is None:
-        return False
-    digest = inputs.digest
-    if not force and state is not None and state.computed_day == today and state.inputs_mark == digest:
         return False
     proposals = {proposal.key: proposal for proposal in evaluate(inputs.person, inputs.evidence, today)}
     refs = {item.ref for item in inputs.evidence if item.ref}
@@ -134,16 +143,34 @@ async def refresh(
         connection = await session.connection()
         # The state row first: concurrent refreshes of one space queue here, and the
         # second reads the items the first wrote (no duplicate, no clash).
-        await _claim_state(connection, database, patient_id, today, digest)
+        await _claim_state(connection, database, patient_id, today, mark=mark, revision=revision or 0)
         await _upsert(connection, patient_id, proposals, refs, today)
         await _own_items(connection, patient_id, today)
     return True
 
 
+@cache
+def programmes_mark() -> str:
+    """The programmes' version, as items computed from them record it."""
+    return hashlib.sha256(programmes().version.encode()).hexdigest()
+
+
 async def _claim_state(
-    connection: AsyncConnection, database: Database, patient_id: uuid.UUID, today: date, digest: str
+    connection: AsyncConnection,
+    database: Database,
+    patient_id: uuid.UUID,
+    today: date,
+    *,
+    mark: str,
+    revision: int,
 ) -> None:
-    values = {"computed_day": today, "inputs_mark": digest, "computed_at": utcnow()}
+    # The revision computed from only: `inputs_revision` belongs to the changes.
+    values = {
+        "computed_day": today,
+        "inputs_mark": mark,
+        "computed_revision": revision,
+        "computed_at": utcnow(),
+    }
     upsert = sqlite_insert if database.is_sqlite else pg_insert
     await connection.execute(
         upsert(AgendaState)

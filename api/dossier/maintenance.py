@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
+from api.agenda.staleness import inputs_changed
 from api.contents.service import Contents
 from api.db import Database, utcnow
 from api.dossier.models import DepositIdempotencyKey, Document
@@ -46,6 +47,7 @@ async def release_hidden_documents(
                 .where(Document.patient_id == patient_id, Document.id == document_id)
                 .values(hidden_from_patient=False)
             )
+            await inputs_changed(connection, patient_id)
             await outbox.emit(
                 connection, outbox.EventKind.DOCUMENT_RELEASED, patient_id, {"documentId": str(document_id)}
             )

@@ -35,6 +35,7 @@ from api.access.policy import (
     may_deposit_as_feed,
 )
 from api.access.service import Access, SpaceAccess
+from api.agenda.staleness import inputs_changed
 from api.contents.service import Contents
 from api.db import Count, count_of, utcnow
 from api.directory import queries as directory
@@ -392,6 +393,7 @@ async def insert_document(
     )
     record = DocumentRecord(*inserted.one())
     await search.index_sqlite(connection, record.id, record.patient_id, words.sqlite)
+    await inputs_changed(connection, record.patient_id)
     # For what processes documents after the commit (plugins' hooks), whoever may see it.
     await outbox.emit(
         connection,
@@ -520,6 +522,7 @@ async def delete_document(access: Access, contents: Contents, document_id: uuid.
         )
         if not removed.rowcount:
             raise NotFound("No such document.")
+        await inputs_changed(connection, record.patient_id)
         await search.unindex_sqlite(connection, record.id)
         await access.write_entry(connection, granted, AccessAction.DELETE, "Document", record.id)
     # After the commit: a failure here leaves an orphan blob for `store gc`, never a dangling row.
@@ -628,6 +631,7 @@ async def set_visibility(
             .values({flag.value: value for flag, value in changes.items()})
             .returning(*COLUMNS)
         )
+        await inputs_changed(connection, record.patient_id)
         record = DocumentRecord(*updated.one())
         await access.write_entry(connection, granted, AccessAction.UPDATE, "Document", record.id)
     return record

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.access.policy import Action, SpacePart
 from api.access.service import Access
+from api.agenda.staleness import inputs_changed
 from api.db import utcnow
 from api.errors import BadUserInput
 from api.journal import outbox
@@ -168,6 +169,7 @@ async def insert_entry(
         )
         .returning(*ENTRY_COLUMNS)
     )
+    await inputs_changed(connection, patient_id)
     return EntryRecord(*row.one())
 
 
@@ -197,6 +199,7 @@ async def insert_measurement(
         .returning(*MEASUREMENT_COLUMNS)
     )
     record = MeasurementRecord(*row.one())
+    await inputs_changed(connection, patient_id)
     await outbox.emit(
         connection,
         outbox.EventKind.MEASUREMENT_ADDED,

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.agenda.staleness import inputs_changed
 from api.db import Database, new_id, utcnow
 from api.directory import queries as directory
 from api.interop.service import PLATFORM_ACCOUNT
@@ -184,6 +185,7 @@ async def _write(database: Database, path: Path, checked: Checked, report: FeedR
             touched |= await _insert(connection, insert_ignoring, fresh, report)
         if corrections:
             touched |= await _correct(connection, corrections, report)
+        await inputs_changed(connection, touched)
         await journal.append(
             connection, [_journal_record(patient_id, path) for patient_id in sorted(touched)]
         )
