@@ -332,8 +332,6 @@ def _add_bench_command(commands: Commands) -> None:
 
 
 def _bench(settings: Settings, args: argparse.Namespace) -> int:
-    from api.bench.runner import BenchOptions, run
-
     if settings.is_production:
         raise CommandError("the benchmark mints development tokens: run it with ESPACE_ENV=development")
     if not settings.resolved_database_url.startswith("postgresql"):
@@ -342,6 +340,8 @@ def _bench(settings: Settings, args: argparse.Namespace) -> int:
         )
     if args.json_path is not None and not args.json_path.parent.is_dir():
         raise CommandError(f"--json: no folder {args.json_path.parent}")
+    from api.bench.runner import BenchOptions, run
+
     options = BenchOptions(
         patients=args.patients, duration=args.duration, concurrency=args.concurrency, json_path=args.json_path
     )

@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy import text
 
-from api.bench import dataset as data
 from api.bench import queries, scenarios
 from api.bench.load import LoadPlan, LoadResult, run_in_own_process
 from api.bench.machine import machine, rss_mb, versions
@@ -30,6 +29,9 @@ from api.bench.server import REFERENCE_PREFIX
 from api.bench.stats import Figures, figures
 from api.db import Database
 from api.settings import Settings
+
+if TYPE_CHECKING:
+    from api.bench.dataset import Dataset
 
 API_CPU, LOAD_CPU = 0, 1
 STARTUP_SECONDS = 60
@@ -111,7 +113,7 @@ def _statements_of(base_url: str, request: Any) -> int:
 
 
 async def _statement_subjects(
-    database: Database, settings: Settings, dataset: data.Dataset
+    database: Database, settings: Settings, dataset: Dataset
 ) -> list[dict[str, Any]]:
     """A patient with few documents and threads and one with the most."""
     from api.agenda.service import refresh
@@ -199,7 +201,9 @@ def run(settings: Settings, options: BenchOptions) -> dict[str, Any]:
     """The whole benchmark; returns the report written as JSON."""
     started = time.time()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
-    dataset = asyncio.run(data.prepare(settings, patients=options.patients, progress=True))
+    from api.bench.dataset import prepare as prepare_dataset  # the generator, built apart
+
+    dataset = asyncio.run(prepare_dataset(settings, patients=options.patients, progress=True))
 
     async def prepare() -> tuple[dict[str, scenarios.Scenario], list[dict[str, Any]], dict[str, Any]]:
         from api.app import access_tokens

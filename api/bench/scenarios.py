@@ -7,13 +7,13 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import text
 
 from api.agenda.service import refresh
 from api.bench import queries
-from api.bench.dataset import Dataset
 from api.bench.load import Request
 from api.bench.pdf import lab_report_pdf
 from api.bench.server import REFERENCE_PREFIX
@@ -24,6 +24,9 @@ from api.identity.dev_tokens import mint_development_token
 from api.identity.tokens import AccessTokens
 from api.settings import Settings
 from api.timezones import paris_today
+
+if TYPE_CHECKING:
+    from api.bench.dataset import Dataset
 
 SCENARIOS = ("dashboard", "reference", "professional_read", "deposit", "search")
 # Searched in the chronic patient's dossier; those matching nothing there are left out.
