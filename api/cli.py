@@ -1,9 +1,10 @@
-"""The `espace` command: serve, migrate, demo, schema export, token, keys."""
+"""The `espace` command: serve, migrate, demo, schema export, token, keys, bench."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import sys
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_plugin_commands(commands)
     _add_data_commands(commands)
     _add_maintenance_commands(commands)
+    _add_bench_command(commands)
     return parser
 
 
@@ -269,6 +271,84 @@ def _add_maintenance_commands(commands: Commands) -> None:
     )
     rewrap.set_defaults(run=_keys_rewrap)
     keys.set_defaults(run=lambda settings, args: keys.print_help() or EXIT_USAGE)
+
+
+def _positive(kind: Callable[[str], T], what: str, *, at_most: float | None = None) -> Callable[[str], T]:
+    """An argparse type: a number above zero (and at most `at_most`), else a clear usage error."""
+
+    def parse(value: str) -> T:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what}: {value!r} is not a number") from None
+        if not number > 0 or (at_most is not None and number > at_most):  # type: ignore[operator]
+            limit = f" and at most {at_most:g}" if at_most is not None else ""
+            raise argparse.ArgumentTypeError(f"{what}: {value} must be above zero{limit}")
+        return number
+
+    return parse
+
+
+def _scenario_names(value: str) -> tuple[str, ...]:
+    from api.bench.scenarios import SCENARIOS
+
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    unknown = [name for name in names if name not in SCENARIOS]
+    if not names or unknown:
+        named = ", ".join(map(repr, unknown)) or repr(value)
+        raise argparse.ArgumentTypeError(f"unknown scenario(s) {named}; choose among {','.join(SCENARIOS)}")
+    return names
+
+
+def _add_bench_command(commands: Commands) -> None:
+    bench = commands.add_parser(
+        "bench",
+        help="benchmark the API against raw SQL on a generated dataset (PostgreSQL)",
+        description="Generate (or reuse) a benchmark dataset in the database of ESPACE_DATABASE_URL, which "
+        "must hold nothing else, then run each scenario (dashboard, reference, professional_read, deposit, "
+        "search) against one API process pinned to core 0 from a load generator pinned to core 1. Prints a "
+        "table; --json writes the figures, dataset size, versions and machine.",
+    )
+    bench.add_argument(
+        "--patients", type=_positive(int, "--patients"), default=10_000, help="dataset size (default 10000)"
+    )
+    bench.add_argument(
+        "--duration",
+        type=_positive(float, "--duration", at_most=3600),
+        default=20.0,
+        help="seconds measured per scenario, after a warm-up (default 20)",
+    )
+    bench.add_argument(
+        "--concurrency",
+        type=_positive(int, "--concurrency", at_most=1024),
+        default=32,
+        help="concurrent requests (default 32)",
+    )
+    bench.add_argument("--json", dest="json_path", type=Path, help="write the report as JSON to this file")
+    bench.add_argument(
+        "--scenarios", type=_scenario_names, help="comma-separated, e.g. dashboard,reference (default: all)"
+    )
+    bench.set_defaults(run=_bench)
+
+
+def _bench(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.is_production:
+        raise CommandError("the benchmark mints development tokens: run it with ESPACE_ENV=development")
+    if not settings.resolved_database_url.startswith("postgresql"):
+        raise CommandError(
+            "the benchmark runs on PostgreSQL: set ESPACE_DATABASE_URL to a benchmark database"
+        )
+    if args.json_path is not None and not args.json_path.parent.is_dir():
+        raise CommandError(f"--json: no folder {args.json_path.parent}")
+    from api.bench.runner import BenchOptions, run
+
+    options = BenchOptions(
+        patients=args.patients, duration=args.duration, concurrency=args.concurrency, json_path=args.json_path
+    )
+    if args.scenarios:
+        options = dataclasses.replace(options, scenarios=args.scenarios)
+    report = run(settings, options)
+    return 1 if report["flagged"] else 0
 
 
 def _on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:

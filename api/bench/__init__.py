@@ -1,1 +1,2 @@
-"""The benchmark of issue 9: a national-like dataset on PostgreSQL and the runs over it."""
+"""`espace bench`: a national-like dataset on PostgreSQL, and the API measured against raw SQL
+over it (issue #9)."""
