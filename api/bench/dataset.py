@@ -142,7 +142,7 @@ async def _generate(
 ) -> Dataset:
     started = time.monotonic()
     now = utcnow().replace(microsecond=0)
-    rng = random.Random(f"espace-bench-{patients}")  # noqa: S311 - the same size gives the same dataset
+    rng = random.Random(f"espace-bench-{patients}")
     ids = Ids(rng)
     master_key = load_master_key(settings)
     population = people.draw(

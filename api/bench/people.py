@@ -177,7 +177,7 @@ async def write(
         connection, "accounts", ("id", "handle", "patient_id", "professional_id", "created_at"), account_rows
     )
     bar.advance(len(pro_rows))
-    rng = random.Random(len(population.patients))  # noqa: S311 - synthetic care histories
+    rng = random.Random(len(population.patients))
     for start in range(0, len(population.patients), 5_000):
         chunk = population.patients[start : start + 5_000]
         patients, accounts, keys, care = [], [], [], []
