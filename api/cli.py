@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from pydantic import ValidationError
 
+from api.errors import EspaceError
 from api.settings import Settings
 
 if TYPE_CHECKING:
@@ -59,7 +60,25 @@ def _parser() -> argparse.ArgumentParser:
     _add_plugin_commands(commands)
     _add_data_commands(commands)
     _add_maintenance_commands(commands)
+    _add_indicator_commands(commands)
     return parser
+
+
+def _add_indicator_commands(commands: Commands) -> None:
+    from api.indicators.commands import add_commands
+
+    def runner(work: Callable[..., Awaitable[str]], settings: Settings, args: argparse.Namespace) -> int:
+        async def run(database: Database) -> str:
+            await _migrated(database)
+            return await work(database, settings, args)
+
+        try:
+            print(_on_database(settings, run))
+        except (ValueError, EspaceError) as error:
+            raise CommandError(str(error)) from error
+        return 0
+
+    add_commands(commands, runner)
 
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
