@@ -351,6 +351,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from api.app import access_tokens
     from api.catalogue.manifest import load_catalogue
     from api.contents.service import contents_for
+    from api.demo.activity import create_activity, refresh_year
     from api.demo.catalogue import reference_demo_apps
     from api.demo.dossier import deposit_demo_documents
     from api.demo.personas import load_personas
@@ -384,6 +385,11 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Reimbursements: {statements.imported} demo statement line(s) imported.")
         hooks = await run_hooks(database, contents_for(settings, database))
         print(f"Plugins: {hooks.handled} event(s) handed to their hooks.")
+        print(
+            f"Activity: {await create_activity(database)} synthetic space(s) with a year of activity added."
+        )
+        figures = await refresh_year(database)
+        print(f"Indicators: {figures.days} day(s) aggregated, {figures.cells} cell(s) (see /indicators).")
         rows = []
         for persona in personas:
             account = await find_account(database, persona.handle)

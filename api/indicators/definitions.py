@@ -128,7 +128,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         "prevention_reminders",
         "Rappels de prévention",
         "Prevention reminders",
-        f"SENT: reminders of a due prevention item sent in the month. FOLLOWED: items marked done in the "
+        f"SENT: prevention items whose due reminder was sent in the month (the latest reminder of "
+        f"each). FOLLOWED: items marked done in the "
         f"month within {FOLLOW_UP_DAYS} days after their reminder.",
         f"SENT : rappels d'un élément de prévention échu envoyés dans le mois. FOLLOWED : éléments "
         f"réalisés dans le mois dans les {FOLLOW_UP_DAYS} jours suivant leur rappel.",

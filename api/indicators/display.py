@@ -14,7 +14,7 @@ def value_text(point: Point | None, unit: str) -> str:
     if point.suppressed or point.value is None:
         return SUPPRESSED
     if unit == "percent":
-        return f"{point.value:.4g} %" if point.value < 1 else f"{point.value:.1f} %"
+        return f"{point.value:.5f} %" if point.value < 1 else f"{point.value:.1f} %"
     if unit == "days":
         return f"{point.value:g}"
     return f"{int(point.value):,}".replace(",", " ")

@@ -31,8 +31,7 @@ from api.indicators.definitions import (
     FOLLOW_UP_DAYS,
     SECTORS,
 )
-from api.journal.models import JournalEntry, OutboxEvent
-from api.journal.outbox import EventKind
+from api.journal.models import JournalEntry
 from api.messaging.models import Message
 from api.oauth.models import Grant
 from api.profile.models import EntryKind, ProfileEntry
@@ -87,11 +86,12 @@ async def collect(connection: AsyncConnection, first: date, last: date) -> Figur
     await _simple_flow(
         connection, sqlite, Message.sent_at, [], "messages", start=start, end=end, figures=figures
     )
+    # The item keeps when its reminder (the AGENDA_ITEM_DUE event) went out; outbox rows are transient.
     await _simple_flow(
         connection,
         sqlite,
-        OutboxEvent.created_at,
-        [OutboxEvent.kind == EventKind.AGENDA_ITEM_DUE.value],
+        AgendaItem.reminded_at,
+        [],
         "reminders_sent",
         start=start,
         end=end,
