@@ -14,6 +14,8 @@ def value_text(point: Point | None, unit: str) -> str:
     if point.suppressed or point.value is None:
         return SUPPRESSED
     if unit == "percent":
+        if point.value == 0:
+            return "0 %"
         return f"{point.value:.5f} %" if point.value < 1 else f"{point.value:.1f} %"
     if unit == "days":
         return f"{point.value:g}"
