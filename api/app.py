@@ -27,6 +27,7 @@ from api.graphql.view import GraphQLView
 from api.hooks import start_hook_relay
 from api.identity.keys import load_signing_key
 from api.identity.tokens import AccessTokens
+from api.indicators.page import indicators_page
 from api.interop.routes import fhir_export
 from api.messaging.bus import bus_for
 from api.messaging.download import download_file
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Route("/messages/files/{file_id}/content", download_file, methods=["GET"]),
         Route("/patients/{patient_id}/fhir-export", fhir_export, methods=["GET"]),
         Route("/agenda/{secret}.ics", agenda_feed, methods=["GET"]),
+        Route("/indicators", indicators_page, methods=["GET"]),
     ]
     if not settings.is_production:
         routes.append(Route("/", home, methods=["GET"]))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from pydantic import ValidationError
 
+from api.errors import EspaceError
 from api.settings import Settings
 
 if TYPE_CHECKING:
@@ -60,8 +61,26 @@ def _parser() -> argparse.ArgumentParser:
     _add_plugin_commands(commands)
     _add_data_commands(commands)
     _add_maintenance_commands(commands)
+    _add_indicator_commands(commands)
     _add_bench_command(commands)
     return parser
+
+
+def _add_indicator_commands(commands: Commands) -> None:
+    from api.indicators.commands import add_commands
+
+    def runner(work: Callable[..., Awaitable[str]], settings: Settings, args: argparse.Namespace) -> int:
+        async def run(database: Database) -> str:
+            await _migrated(database)
+            return await work(database, settings, args)
+
+        try:
+            print(_on_database(settings, run))
+        except (ValueError, EspaceError) as error:
+            raise CommandError(str(error)) from error
+        return 0
+
+    add_commands(commands, runner)
 
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -412,6 +431,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from api.app import access_tokens
     from api.catalogue.manifest import load_catalogue
     from api.contents.service import contents_for
+    from api.demo.activity import create_activity, refresh_year
     from api.demo.catalogue import reference_demo_apps
     from api.demo.dossier import deposit_demo_documents
     from api.demo.personas import load_personas
@@ -445,6 +465,11 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Reimbursements: {statements.imported} demo statement line(s) imported.")
         hooks = await run_hooks(database, contents_for(settings, database))
         print(f"Plugins: {hooks.handled} event(s) handed to their hooks.")
+        print(
+            f"Activity: {await create_activity(database)} synthetic space(s) with a year of activity added."
+        )
+        figures = await refresh_year(database)
+        print(f"Indicators: {figures.days} day(s) aggregated, {figures.cells} cell(s) (see /indicators).")
         rows = []
         for persona in personas:
             account = await find_account(database, persona.handle)

@@ -10,6 +10,7 @@ from api.db import Base
 from api.directory import models as directory_models
 from api.dossier import models as dossier_models
 from api.identity import models as identity_models
+from api.indicators import models as indicator_models
 from api.interop import models as interop_models
 from api.journal import models as journal_models
 from api.messaging import models as messaging_models
@@ -30,6 +31,7 @@ __all__ = [
     "directory_models",
     "dossier_models",
     "identity_models",
+    "indicator_models",
     "interop_models",
     "journal_models",
     "messaging_models",

@@ -128,6 +128,14 @@ class Settings(BaseSettings):
         description="`espace serve` runs the plugins' hooks on new outbox events this often, in seconds "
         "(0: never; `espace plugins run-hooks` then does).",
     )
+    indicators_min_cell: int = Field(
+        default=10,
+        ge=1,
+        description="Public indicators: a count below this (and above zero) is published as suppressed.",
+    )
+    population: int = Field(
+        default=68_000_000, ge=1, description="The population the service serves (share of spaces opened)."
+    )
     participation_forfaitaire_cap_cents: int = Field(
         default=5000, ge=0, description="Yearly cap of the participation forfaitaire, in cents (50 €)."
     )

@@ -21,6 +21,7 @@ from api.graphql.node import NodeQuery
 from api.graphql.patient import Patient
 from api.graphql.websocket import SubscriptionsOnlyOverWebSocket
 from api.identity.types import IdentityQuery
+from api.indicators.types import IndicatorsQuery
 from api.journal.types import AccessLogEntry
 from api.messaging.types import Message, MessagingMutation, MessagingSubscription, Thread
 from api.oauth.types import OAuthMutation
@@ -30,7 +31,7 @@ from api.settings import Settings
 
 
 @strawberry.type(description="The entry points of the API.")
-class Query(IdentityQuery, DirectoryQuery, CatalogueQuery, NodeQuery):
+class Query(IdentityQuery, DirectoryQuery, CatalogueQuery, IndicatorsQuery, NodeQuery):
     pass
 
 

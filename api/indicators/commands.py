@@ -1,0 +1,83 @@
+"""`espace indicators` (the figures as a table) and `espace indicators refresh`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from api.indicators.aggregate import refresh, yesterday
+from api.indicators.display import SUPPRESSED, value_text
+from api.indicators.service import Report, report
+from api.settings import Settings
+
+
+def add_commands(commands: Any, runner: Callable[..., int]) -> None:
+    """Declare the commands; `runner(work, settings, args)` is the CLI's way to run on the database."""
+    indicators = commands.add_parser(
+        "indicators",
+        help="the public indicators as a table",
+        description="Print the public indicators by month (suppressed cells as 's'), as the /indicators "
+        "page and the `indicators` query publish them.",
+    )
+    indicators.add_argument("--from", dest="first", type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    indicators.add_argument(
+        "--to", dest="last", type=date.fromisoformat, help="last day (default: yesterday)"
+    )
+    indicators.add_argument("--language", choices=["fr", "en"], default="fr", help="titles (default fr)")
+    indicators.set_defaults(run=lambda settings, args: runner(_show, settings, args))
+    subcommands = indicators.add_subparsers(title="indicators commands", metavar="SUBCOMMAND")
+    refresh = subcommands.add_parser(
+        "refresh",
+        help="aggregate a past day (default: yesterday in Paris) into the indicators' tables",
+        description="Run it daily, after midnight Paris time. Idempotent: re-running a day replaces its "
+        "rows. Each run is recorded in indicator_runs (the statistic's journal).",
+    )
+    refresh.add_argument("--day", type=date.fromisoformat, help="the day, YYYY-MM-DD (default: yesterday)")
+    refresh.add_argument("--from", dest="first", type=date.fromisoformat, help="first day of a range")
+    refresh.add_argument("--to", dest="last", type=date.fromisoformat, help="last day of a range")
+    refresh.set_defaults(run=lambda settings, args: runner(_refresh, settings, args))
+
+
+def _who() -> str:
+    try:
+        return f"command line ({getpass.getuser()})"
+    except (KeyError, OSError):  # no user name in some containers
+        return "command line"
+
+
+async def _refresh(database: Any, settings: Settings, args: argparse.Namespace) -> str:
+    if args.day and (args.first or args.last):
+        raise ValueError("give --day, or --from and --to, not both")
+    first = args.day or args.first or args.last or yesterday()
+    last = args.day or args.last or (args.first and yesterday()) or first
+    done = await refresh(database, first, last, run_by=_who())
+    return f"Indicators: {done.days} day(s) from {done.first} to {done.last}, {done.cells} cell(s) written."
+
+
+async def _show(database: Any, settings: Settings, args: argparse.Namespace) -> str:
+    return render_table(await report(database, settings, args.first, args.last), args.language)
+
+
+def render_table(report: Report, language: str = "fr") -> str:
+    label_width = 22
+    months = report.months
+    lines = [
+        f"Indicators from {report.first} to {report.last} (aggregated through "
+        f"{report.computed_through or 'never'}; '{SUPPRESSED}': fewer than {report.min_cell}, suppressed)",
+    ]
+    header = " " * label_width + "".join(f"{month:>10}" for month in months)
+    for series in report.series:
+        definition = series.definition
+        title = definition.title_fr if language == "fr" else definition.title_en
+        lines += ["", f"{title} [{definition.id}, {definition.unit.value}]", header]
+        by_row: dict[str | None, dict[str, Any]] = {}
+        for point in series.points:
+            by_row.setdefault(point.dimension, {})[point.period] = point
+        for dimension, points in by_row.items():
+            label = (dimension or "total")[:label_width]
+            cells = "".join(f"{value_text(points.get(month), definition.unit.value):>10}" for month in months)
+            lines.append(f"{label:<{label_width}}{cells}")
+    return "\n".join(lines)

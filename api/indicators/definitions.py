@@ -1,0 +1,184 @@
+"""Each public indicator: its id, titles, definition (written next to it, in both
+languages) and unit. The definitions are what the page and the API publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Unit(StrEnum):
+    SPACES = "spaces"
+    PERCENT = "percent"
+    DOCUMENTS = "documents"
+    CONSULTATIONS = "consultations"
+    MESSAGES = "messages"
+    REMINDERS = "reminders"
+    CONNECTIONS = "connections"
+    DAYS = "days"
+
+
+# Sender sectors: the directory's organization kinds, plus deposits by the patient's side.
+SECTORS = ("PRIVATE_PRACTICE", "PHARMACY", "LABORATORY", "ESTABLISHMENT", "MEDICO_SOCIAL", "PATIENT", "OTHER")
+KEY_DATA = ("MEDECIN_TRAITANT", "VACCINATION", "ALLERGY", "ALL")
+REMINDER_STEPS = ("SENT", "FOLLOWED")
+DELAY_CATEGORIES = (
+    "LAB_RESULT",
+    "DISCHARGE_LETTER",
+    "IMAGING",
+    "REPORT",
+    "PRESCRIPTION",
+    "VACCINATION",
+    "OTHER",
+)
+FOLLOW_UP_DAYS = 90
+ACTIVE_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    id: str
+    title_fr: str
+    title_en: str
+    definition_en: str
+    definition_fr: str
+    unit: Unit
+    dimensions: tuple[str, ...] = field(default=())
+
+
+DEFINITIONS: tuple[Definition, ...] = (
+    Definition(
+        "spaces_opened",
+        "Espaces ouverts",
+        "Spaces opened",
+        "Open spaces at the end of the month (a space counts from its opening; closed spaces do not count).",
+        "Espaces ouverts à la fin du mois (un espace compte dès son ouverture ; les espaces clos ne "
+        "comptent pas).",
+        Unit.SPACES,
+    ),
+    Definition(
+        "population_share",
+        "Part de la population couverte",
+        "Share of the population served",
+        "Spaces opened divided by the population served (the ESPACE_POPULATION setting), in percent.",
+        "Espaces ouverts rapportés à la population servie (réglage ESPACE_POPULATION), en pourcentage.",
+        Unit.PERCENT,
+    ),
+    Definition(
+        "spaces_activated",
+        "Espaces activés",
+        "Spaces activated",
+        "Open spaces whose patient's side (the holder or a representative) has acted at least once by the "
+        "end of the month: sent or read a message, deposited a document, entered a profile entry, "
+        "connected an app, or decided on an agenda item.",
+        "Espaces ouverts dont le titulaire ou un représentant a agi au moins une fois à la fin du mois : "
+        "envoyé ou lu un message, déposé un document, saisi une donnée du profil, connecté une "
+        "application ou décidé d'un rappel de l'agenda.",
+        Unit.SPACES,
+    ),
+    Definition(
+        "active_30_days",
+        "Espaces actifs sur 30 jours",
+        "Spaces active in the last 30 days",
+        "Open spaces whose patient's side acted (as for activation) in the 30 days ending on the last day "
+        "of the month.",
+        "Espaces ouverts dont le titulaire ou un représentant a agi (comme pour l'activation) dans les 30 "
+        "jours finissant le dernier jour du mois.",
+        Unit.SPACES,
+    ),
+    Definition(
+        "documents_deposited",
+        "Documents déposés",
+        "Documents deposited",
+        "Documents deposited in the month (new versions included), by the sender's sector: the kind of "
+        "the author's organization, PATIENT for the patient's side, OTHER otherwise.",
+        "Documents déposés dans le mois (nouvelles versions comprises), par secteur de l'émetteur : le "
+        "type de l'organisation de l'auteur, PATIENT pour le titulaire ou un représentant, OTHER sinon.",
+        Unit.DOCUMENTS,
+        SECTORS,
+    ),
+    Definition(
+        "documents_growth",
+        "Croissance annuelle des dépôts",
+        "Year-on-year growth of deposits",
+        "Documents deposited in the month compared with the same month a year earlier, in percent.",
+        "Documents déposés dans le mois rapportés au même mois de l'année précédente, en pourcentage "
+        "d'évolution.",
+        Unit.PERCENT,
+    ),
+    Definition(
+        "professional_consultations",
+        "Consultations par des professionnels",
+        "Professional consultations",
+        "Distinct (professional, space, day) triples in which a professional read or downloaded something "
+        "of a space, from the access journal, summed over the month.",
+        "Couples (professionnel, espace) distincts par jour où un professionnel a lu ou téléchargé un "
+        "élément d'un espace, d'après le journal des accès, cumulés sur le mois.",
+        Unit.CONSULTATIONS,
+    ),
+    Definition(
+        "messages",
+        "Messages échangés",
+        "Messages",
+        "Messages sent in the month in the secure messaging, by either side.",
+        "Messages envoyés dans le mois par la messagerie sécurisée, dans les deux sens.",
+        Unit.MESSAGES,
+    ),
+    Definition(
+        "prevention_reminders",
+        "Rappels de prévention",
+        "Prevention reminders",
+        f"SENT: prevention items whose due reminder was sent in the month (the latest reminder of "
+        f"each). FOLLOWED: items marked done in the "
+        f"month within {FOLLOW_UP_DAYS} days after their reminder.",
+        f"SENT : rappels d'un élément de prévention échu envoyés dans le mois. FOLLOWED : éléments "
+        f"réalisés dans le mois dans les {FOLLOW_UP_DAYS} jours suivant leur rappel.",
+        Unit.REMINDERS,
+        REMINDER_STEPS,
+    ),
+    Definition(
+        "apps_connected",
+        "Applications connectées",
+        "Apps connected",
+        "App connections (a patient's grant to a catalogue app) in force at the end of the month.",
+        "Connexions d'applications du catalogue (autorisations données par un patient) en vigueur à la "
+        "fin du mois.",
+        Unit.CONNECTIONS,
+    ),
+    Definition(
+        "deposit_delay_median",
+        "Délai médian soin → dépôt",
+        "Median delay from care to deposit",
+        "Median number of days between the date of care a document describes and its deposit (Paris "
+        "days), over the documents of the month with a care date, by document category; a discharge "
+        "letter's delay measures coordination after a hospital stay.",
+        "Nombre médian de jours entre la date du soin décrit et le dépôt du document (jours de Paris), sur "
+        "les documents du mois ayant une date de soin, par catégorie ; pour la lettre de liaison, il "
+        "mesure la coordination à la sortie d'hospitalisation.",
+        Unit.DAYS,
+        DELAY_CATEGORIES,
+    ),
+    Definition(
+        "key_data_share",
+        "Données clés renseignées",
+        "Key data present",
+        "Share of open spaces, at the end of the month, with a declared médecin traitant, at least one "
+        "vaccination, at least one allergy entry (an allergy or its absence), and ALL three, in percent.",
+        "Part des espaces ouverts, à la fin du mois, ayant un médecin traitant déclaré, au moins une "
+        "vaccination, au moins une entrée allergie, et les trois (ALL), en pourcentage.",
+        Unit.PERCENT,
+        KEY_DATA,
+    ),
+    Definition(
+        "lab_duplicates",
+        "Examens biologiques en double",
+        "Lab results deposited twice",
+        "Lab results deposited in the month for a patient who already had a result of the same type "
+        "deposited earlier in the same calendar month (new versions excluded): a proxy for duplicate tests.",
+        "Résultats de biologie déposés dans le mois pour un patient ayant déjà un résultat du même type "
+        "déposé plus tôt dans le même mois (nouvelles versions exclues) : indicateur d'examens redondants.",
+        Unit.DOCUMENTS,
+    ),
+)
+
+BY_ID = {definition.id: definition for definition in DEFINITIONS}

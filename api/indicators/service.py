@@ -1,0 +1,256 @@
+"""Reading the published indicators: the daily cells folded into months, then suppressed.
+
+Reads only the indicators' own tables (three statements whatever the number
+of spaces) and applies `suppression` before anything leaves: a suppressed
+cell is a null value with `suppressed` set.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from api.db import Database
+from api.errors import BadUserInput
+from api.indicators.definitions import BY_ID, DEFINITIONS, KEY_DATA, SECTORS, Definition
+from api.indicators.models import IndicatorCell, IndicatorDelay
+from api.indicators.suppression import hide_group, hide_subset, is_small
+from api.settings import Settings
+from api.timezones import paris_today
+
+MAX_MONTHS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    period: str  # YYYY-MM
+    dimension: str | None
+    value: float | None
+    suppressed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    definition: Definition
+    points: list[Point]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    first: date
+    last: date
+    months: list[str]
+    computed_through: date | None
+    min_cell: int
+    population: int
+    series: list[Series]
+
+    def series_of(self, indicator_id: str) -> Series:
+        return next(series for series in self.series if series.definition.id == indicator_id)
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _shift_year(month: str, years: int) -> str:
+    return f"{int(month[:4]) + years:04d}{month[4:]}"
+
+
+def _months(first: date, last: date) -> list[str]:
+    months, cursor = [], first.replace(day=1)
+    while cursor <= last:
+        months.append(_month(cursor))
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def period(first: date | None, last: date | None) -> tuple[date, date]:
+    """The period asked, or the twelve months ending yesterday; BAD_USER_INPUT when it makes no sense."""
+    today = paris_today()
+    last = last or today - timedelta(days=1)
+    if first is None:
+        start = last.replace(day=1)
+        for _ in range(11):
+            start = (start - timedelta(days=1)).replace(day=1)
+        first = start
+    if first > last:
+        raise BadUserInput("`from` must not come after `to`.")
+    if last >= today:
+        raise BadUserInput("`to` must be a past day: today's figures are not aggregated yet.")
+    if len(_months(first, last)) > MAX_MONTHS:
+        raise BadUserInput(f"A period spans at most {MAX_MONTHS} months.")
+    return first, last
+
+
+class _Months:
+    """The cells of the period, folded into months: flows summed, stocks at the month's last day."""
+
+    def __init__(self, first: date, rows: list[tuple[date, str, str, int]]) -> None:
+        self.flows: dict[tuple[str, str, str], int] = defaultdict(int)
+        self.stocks: dict[tuple[str, str, str], tuple[date, int]] = {}
+        first_month = _month(first)
+        for day, indicator, dimension, value in rows:
+            key = (_month(day), indicator, dimension)
+            # Earlier months are read only for year-on-year growth; the first month counts from `first`.
+            if day >= first or key[0] != first_month:
+                self.flows[key] += value
+            if day >= first and (key not in self.stocks or self.stocks[key][0] < day):
+                self.stocks[key] = (day, value)
+
+    def flow(self, month: str, indicator: str, dimension: str = "") -> int:
+        return self.flows.get((month, indicator, dimension), 0)
+
+    def stock(self, month: str, indicator: str, dimension: str = "") -> int | None:
+        found = self.stocks.get((month, indicator, dimension))
+        return None if found is None else found[1]
+
+
+def _count(month: str, value: int | None, threshold: int, dimension: str | None = None) -> Point:
+    if value is not None and is_small(value, threshold):
+        return Point(month, dimension, None, True)
+    return Point(month, dimension, None if value is None else float(value), False)
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 2)
+
+
+def _median(histogram: dict[int, int]) -> float:
+    ordered = sorted(histogram.items())
+    total = sum(histogram.values())
+    middle = [(total - 1) // 2, total // 2]
+    values, seen = [], 0
+    for delay, count in ordered:
+        for position in middle:
+            if seen <= position < seen + count:
+                values.append(delay)
+        seen += count
+    return sum(values) / 2
+
+
+async def report(database: Database, settings: Settings, first: date | None, last: date | None) -> Report:
+    first, last = period(first, last)
+    threshold = settings.indicators_min_cell
+    since = first.replace(year=first.year - 1, day=1)
+    async with database.read() as connection:
+        cell_rows = (
+            await connection.execute(
+                select(
+                    IndicatorCell.day, IndicatorCell.indicator, IndicatorCell.dimension, IndicatorCell.value
+                )
+                .where(IndicatorCell.day >= since, IndicatorCell.day <= last)
+                .where((IndicatorCell.day >= first) | (IndicatorCell.indicator == "documents"))
+            )
+        ).all()
+        delay_rows = (
+            await connection.execute(
+                select(
+                    IndicatorDelay.day,
+                    IndicatorDelay.category,
+                    IndicatorDelay.delay_days,
+                    IndicatorDelay.documents,
+                ).where(IndicatorDelay.day >= first, IndicatorDelay.day <= last)
+            )
+        ).all()
+        computed_through = await connection.scalar(
+            select(func.max(IndicatorCell.day)).where(IndicatorCell.day <= last)
+        )
+    folded = _Months(first, [(row[0], row[1], row[2], row[3]) for row in cell_rows])
+    delays: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for day, category, delay, documents in delay_rows:
+        delays[(_month(day), category)][delay] += documents
+    months = _months(first, last)
+    builders = {
+        "spaces_opened": lambda m: [_count(m, folded.stock(m, "spaces_opened"), threshold)],
+        "population_share": lambda m: [_population(m, folded, threshold, settings.population)],
+        "spaces_activated": lambda m: [_count(m, folded.stock(m, "spaces_activated"), threshold)],
+        "active_30_days": lambda m: [_count(m, folded.stock(m, "active_30_days"), threshold)],
+        "documents_deposited": lambda m: _documents(m, folded, threshold),
+        "documents_growth": lambda m: [_growth(m, folded, threshold)],
+        "professional_consultations": lambda m: [_count(m, folded.flow(m, "consultations"), threshold)],
+        "messages": lambda m: [_count(m, folded.flow(m, "messages"), threshold)],
+        "prevention_reminders": lambda m: _reminders(m, folded, threshold),
+        "apps_connected": lambda m: [_count(m, folded.stock(m, "apps_connected"), threshold)],
+        "deposit_delay_median": lambda m: _delays(m, delays, threshold),
+        "key_data_share": lambda m: _key_data(m, folded, threshold),
+        "lab_duplicates": lambda m: [_count(m, folded.flow(m, "lab_duplicates"), threshold)],
+    }
+    series = [
+        Series(definition, [point for month in months for point in builders[definition.id](month)])
+        for definition in DEFINITIONS
+    ]
+    return Report(first, last, months, computed_through, threshold, settings.population, series)
+
+
+def _population(month: str, folded: _Months, threshold: int, population: int) -> Point:
+    opened = folded.stock(month, "spaces_opened")
+    if opened is None:
+        return Point(month, None, None, False)
+    if is_small(opened, threshold):
+        return Point(month, None, None, True)
+    return Point(month, None, round(100.0 * opened / population, 6), False)
+
+
+def _documents(month: str, folded: _Months, threshold: int) -> list[Point]:
+    parts = {sector: folded.flow(month, "documents", sector) for sector in SECTORS}
+    total = sum(parts.values())
+    hidden, total_hidden = hide_group(parts, total, threshold)
+    points = [Point(month, None, None if total_hidden else float(total), total_hidden)]
+    for sector, count in parts.items():
+        points.append(Point(month, sector, None if sector in hidden else float(count), sector in hidden))
+    return points
+
+
+def _growth(month: str, folded: _Months, threshold: int) -> Point:
+    current = sum(folded.flow(month, "documents", sector) for sector in SECTORS)
+    before = sum(folded.flow(_shift_year(month, -1), "documents", sector) for sector in SECTORS)
+    if is_small(current, threshold) or is_small(before, threshold):
+        return Point(month, None, None, True)
+    if before == 0:
+        return Point(month, None, None, False)  # nothing to compare with: not a secret, just no figure
+    return Point(month, None, round(100.0 * (current - before) / before, 1), False)
+
+
+def _reminders(month: str, folded: _Months, threshold: int) -> list[Point]:
+    sent, followed = folded.flow(month, "reminders_sent"), folded.flow(month, "reminders_followed")
+    # Followed items may answer reminders of an earlier month: the difference is only a proxy,
+    # but a reader would still compute it, so it must not be small.
+    hide_followed = is_small(followed, threshold) or (
+        followed < sent and is_small(sent - followed, threshold)
+    )
+    return [
+        _count(month, sent, threshold, "SENT"),
+        Point(month, "FOLLOWED", None if hide_followed else float(followed), hide_followed),
+    ]
+
+
+def _delays(month: str, delays: dict[tuple[str, str], dict[int, int]], threshold: int) -> list[Point]:
+    points = []
+    for category in BY_ID["deposit_delay_median"].dimensions:
+        histogram = delays.get((month, category), {})
+        documents = sum(histogram.values())
+        if documents == 0:
+            points.append(Point(month, category, None, False))
+        elif documents < threshold:
+            points.append(Point(month, category, None, True))
+        else:
+            points.append(Point(month, category, _median(histogram), False))
+    return points
+
+
+def _key_data(month: str, folded: _Months, threshold: int) -> list[Point]:
+    opened = folded.stock(month, "spaces_opened")
+    points = []
+    for datum in KEY_DATA:
+        present = folded.stock(month, "key_data", datum)
+        if opened is None or present is None or opened == 0:
+            points.append(Point(month, datum, None, False))
+        elif hide_subset(present, opened, threshold):
+            points.append(Point(month, datum, None, True))
+        else:
+            points.append(Point(month, datum, _percent(present, opened), False))
+    return points
