@@ -16,6 +16,7 @@ events above the floor are matched against the runs rather than skipped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable
@@ -27,6 +28,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.agenda.staleness import inputs_changed
@@ -100,7 +102,9 @@ async def _relay(database: Database) -> AsyncIterator[bool]:
             yield held
         finally:
             if held:
-                await connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": RELAY_LOCK})
+                # A connection already gone (the process stopping) took its lock with it.
+                with contextlib.suppress(SQLAlchemyError, OSError):
+                    await connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": RELAY_LOCK})
 
 
 async def _run_plugin(

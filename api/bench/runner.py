@@ -73,7 +73,10 @@ def api_process(*, count_statements: bool = False) -> Iterator[tuple[str, subpro
         command += ["--cpu", str(api_cpu)]
     if count_statements:
         command.append("--count-statements")
-    process = subprocess.Popen(command, env={**os.environ, "ESPACE_ENV": "development"})
+    # The plugins' hooks run in their own worker (`espace plugins run-hooks --follow`) in a
+    # deployment at this scale: the API process measured here serves requests only.
+    environment = {**os.environ, "ESPACE_ENV": "development", "ESPACE_PLUGIN_HOOKS_INTERVAL": "0"}
+    process = subprocess.Popen(command, env=environment)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
