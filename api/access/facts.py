@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -45,11 +47,13 @@ class SpaceFacts:
     refuses_emergency: bool = False
 
 
-async def load_space_facts(
-    connection: AsyncConnection, principal: Principal, patient_ids: Sequence[uuid.UUID], now: datetime
-) -> dict[uuid.UUID, SpaceFacts]:
-    person_id = principal.patient_id or NO_ID
-    professional_id = principal.professional_id or NO_ID
+@cache
+def _facts_query() -> Select[Any]:
+    """Built once, its values bound per call: this statement runs on every request
+    that opens a space, and building it costs more than running it."""
+    person_id = bindparam("person_id", type_=Patient.id.type)
+    professional_id = bindparam("professional_id", type_=Patient.id.type)
+    now = bindparam("now", type_=EmergencyAccess.expires_at.type)
     candidate = aliased(EmergencyAccess)
     latest_emergency = (
         select(candidate.id)
@@ -63,7 +67,7 @@ async def load_space_facts(
         .correlate(Patient)
         .scalar_subquery()
     )
-    query = (
+    return (
         select(
             Patient.id,
             Patient.status,
@@ -94,10 +98,21 @@ async def load_space_facts(
             and_(EmergencyAccess.patient_id == Patient.id, EmergencyAccess.id == latest_emergency),
         )
         .outerjoin(AccessPreferences, AccessPreferences.patient_id == Patient.id)
-        .where(Patient.id.in_(patient_ids))
+        .where(Patient.id.in_(bindparam("patient_ids", expanding=True)))
     )
+
+
+async def load_space_facts(
+    connection: AsyncConnection, principal: Principal, patient_ids: Sequence[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, SpaceFacts]:
+    values = {
+        "person_id": principal.patient_id or NO_ID,
+        "professional_id": principal.professional_id or NO_ID,
+        "now": now,
+        "patient_ids": list(patient_ids),
+    }
     facts = {}
-    for row in await connection.execute(query):
+    for row in await connection.execute(_facts_query(), values):
         emergency = (
             EmergencyFacts(row.emergency_id, row.reason, row.emergency_expires_at)
             if row.emergency_id
