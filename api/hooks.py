@@ -113,8 +113,9 @@ async def _run_plugin(
     report = HookReport()
     if retry_parked:
         await _retry_parked(database, contents, plugin, report)
+    started = utcnow()
     while True:
-        pending = await _pending(database, plugin, batch)
+        pending = await _pending(database, plugin, batch, tried_since=started)
         succeeded = 0
         for item in pending:
             if await _handle(database, contents, plugin, item, report):
@@ -126,13 +127,16 @@ async def _run_plugin(
     return report
 
 
-async def _pending(database: Database, plugin: Plugin, batch: int) -> list[_Pending]:
+async def _pending(
+    database: Database, plugin: Plugin, batch: int, *, tried_since: datetime
+) -> list[_Pending]:
     name = plugin.name
     floor = select(HookState.floor_at).where(HookState.plugin == name).scalar_subquery()
+    # Done, parked, or failed in this very run: a failure is tried again on a later run.
     settled = exists().where(
         HookRun.plugin == name,
         HookRun.event_id == OutboxEvent.id,
-        or_(HookRun.status == DONE, HookRun.attempts >= MAX_ATTEMPTS),
+        or_(HookRun.status == DONE, HookRun.attempts >= MAX_ATTEMPTS, HookRun.updated_at >= tried_since),
     )
     attempts = (
         select(HookRun.attempts)
@@ -201,7 +205,10 @@ async def _mark(
     await connection.execute(
         upsert(HookRun)
         .values(plugin=plugin, event_id=item.event.id, event_created_at=item.created_at, **values)
-        .on_conflict_do_update(index_elements=["plugin", "event_id"], set_=values)
+        # A relay that lost a race never turns another's DONE into FAILED.
+        .on_conflict_do_update(
+            index_elements=["plugin", "event_id"], set_=values, where=HookRun.status != DONE
+        )
     )
 
 

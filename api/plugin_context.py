@@ -20,6 +20,7 @@ from api.access.policy import Action, SpacePart
 from api.access.service import SpaceAccess
 from api.contents.service import Contents
 from api.dossier import service as dossier
+from api.errors import Forbidden
 from api.graphql.context import Info
 from api.identity.principal import Principal
 from api.journal.records import AccessAction
@@ -71,9 +72,18 @@ class PluginContext:
         return await profile.entries(self._access, patient_id)
 
     async def visible_documents(self, granted: SpaceAccess, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-        """Which of these documents the principal may see: what a plugin derived from
-        a document shows only to those who may read the document."""
-        return await dossier.visible_ids(self._access, granted, list(ids))
+        """Which of these documents of the space the principal may read: what a plugin
+        derived from a document shows only to those who may read the document (the
+        DOCUMENTS part asked here, whatever part `granted` was for), and each one
+        shown is journaled as a read of that document."""
+        try:
+            documents = await self._access.space(granted.patient_id, Action.READ, SpacePart.DOCUMENTS)
+        except Forbidden:
+            return set()
+        visible = await dossier.visible_ids(self._access, documents, list(ids))
+        for document_id in sorted(visible):
+            self._access.read(documents, "Document", document_id)
+        return visible
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

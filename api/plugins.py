@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "espace.plugins"
 PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+RESERVED_NAMES = frozenset({"core", "api", "espace"})  # the core's migration branch, among others
 SCOPE_VERB = re.compile(r"^[a-z][a-z_]{1,20}$")
 # What a plugin may hook on; each is written to the outbox in the transaction of its cause.
 HOOKABLE_EVENTS = frozenset({EventKind.DOCUMENT_ADDED.value, EventKind.MEASUREMENT_ADDED.value})
@@ -105,6 +106,8 @@ class Plugin:
         """Refuse a declaration the platform could not honour, naming what is wrong."""
         if not PLUGIN_NAME.match(self.name):
             raise PluginError(f"plugin name {self.name!r}: lower case letters, digits and _ only")
+        if self.name in RESERVED_NAMES:
+            raise PluginError(f"plugin name {self.name!r} is reserved")
         for scope in self.scopes:
             prefix, _, verb = scope.name.partition(":")
             if prefix != self.name or not SCOPE_VERB.match(verb):
@@ -167,6 +170,11 @@ def _loaded(value: object, entry_name: str) -> Plugin:
     if plugin.name != entry_name:
         raise PluginError(f"entry point {entry_name} gives the plugin {plugin.name!r}: the names must agree")
     plugin.check()
+    if plugin.programmes is not None:
+        # Checked with the core's now: a bad file leaves the plugin out, not the agenda broken.
+        from api.agenda.programmes import PROGRAMMES_FILE, load_programmes  # noqa: PLC0415 - the agenda stands on plugins
+
+        load_programmes(PROGRAMMES_FILE, (plugin.name, plugin.programmes))
     return plugin
 
 

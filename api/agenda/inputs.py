@@ -1,11 +1,10 @@
 """What the prevention rules read about one space, gathered from each area's
-own service (the directory, the profile, the dossier, the reimbursements and
-the patient's marks), and a digest of it: the agenda is recomputed only when
-the digest or the day changes."""
+own service (the directory, the profile, the dossier, the reimbursements, the
+patient's marks and the enabled plugins' evidence). Read only when the agenda
+is recomputed: whether it must be is api/agenda/staleness.py's business."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -26,10 +25,6 @@ from api.reimbursements import service as reimbursements
 class RuleInputs:
     person: Person
     evidence: tuple[Evidence, ...]
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(repr((self.person, sorted(self.evidence, key=repr))).encode()).hexdigest()
 
 
 async def rule_inputs(connection: AsyncConnection, patient_id: uuid.UUID) -> RuleInputs | None:

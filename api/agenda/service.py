@@ -23,11 +23,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api import plugins
 from api.access.policy import Action, SpacePart
 from api.access.service import Access
 from api.agenda.inputs import rule_inputs
 from api.agenda.models import AgendaItem, AgendaState, ItemKind, ItemStatus
 from api.agenda.rules import Proposal, ProposalStatus, evaluate, programmes
+from api.agenda.staleness import inputs_changed
 from api.db import Count, Database, count_of, new_id, utcnow
 from api.errors import BadUserInput, NotFound
 from api.journal.records import AccessAction
@@ -151,8 +153,12 @@ async def refresh(
 
 @cache
 def programmes_mark() -> str:
-    """The programmes' version, as items computed from them record it."""
-    return hashlib.sha256(programmes().version.encode()).hexdigest()
+    """The programmes' version and the plugins that bring evidence, as items computed
+    from them record it: enabling or upgrading a plugin recomputes every agenda."""
+    evidence = sorted(
+        f"{plugin.name}@{plugin.version}" for plugin in plugins.active().enabled if plugin.evidence
+    )
+    return hashlib.sha256(" ".join([programmes().version, *evidence]).encode()).hexdigest()
 
 
 async def _claim_state(
@@ -466,6 +472,10 @@ async def decide(
         )
         record = ItemRecord(*updated.one())
         await access.write_entry(connection, granted, AccessAction.UPDATE, "AgendaItem", record.id)
+        if record.rule_code is not None:
+            # The patient's marks are read by the rules too: a refresh racing this one
+            # must not leave the agenda marked current without the mark.
+            await inputs_changed(connection, record.patient_id)
     if record.rule_code is not None:
         # The rules decide again: a mark done may start the next occurrence, an undo restores theirs.
         await refresh(access.database, record.patient_id, force=True)

@@ -116,8 +116,13 @@ def available(scopes: Iterable[str]) -> list[str]:
 
 
 def may_name(scope: str) -> bool:
-    """Whether a manifest may name `scope`: a known one, or one of an installed plugin."""
-    return scope in all_scopes() or scope.partition(":")[0] in plugins.active().installed
+    """Whether a manifest may name `scope`: a known one, or one of a plugin installed
+    but not enabled here (its scopes cannot be checked without loading it)."""
+    if scope in all_scopes():
+        return True
+    prefix = scope.partition(":")[0]
+    found = plugins.active()
+    return prefix in found.installed and found.named(prefix) is None
 
 
 def scope_label(name: str) -> ScopeLabel:
