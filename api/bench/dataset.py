@@ -35,7 +35,7 @@ _CHUNK_PATIENTS = 100
 _WORKERS = 2  # one PostgreSQL backend per core computes search vectors
 _SEARCH_INDEX = "ix_documents_search_vector"
 # The deposit's expression (api.dossier.search.vector_value), over the same words.
-_VECTOR = "to_tsvector('french', unaccent(words))"
+_VECTOR = "setweight(to_tsvector('french', unaccent(title)), 'A') || to_tsvector('french', unaccent(words))"
 _COUNTED = {
     "patients": "patients",
     "professionals": "professionals",
@@ -166,7 +166,9 @@ async def _generate(
     await _write_spaces(settings, maker, population, chronic, total=total, progress=progress)
     bar = Progress("search index", 1, enabled=progress)
     await connection.execute("SET maintenance_work_mem = '512MB'")
-    await connection.execute(f"CREATE INDEX {_SEARCH_INDEX} ON documents USING gin (search_vector)")
+    await connection.execute(
+        f"CREATE INDEX {_SEARCH_INDEX} ON documents USING gin (patient_id, search_vector)"
+    )
     bar.close()
     ids_in_order = [seed.id for seed in population.patients]
     await agenda.refresh_all(settings, ids_in_order, label="agenda", progress=progress, force=True)

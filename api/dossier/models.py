@@ -19,7 +19,8 @@ class Document(Base):
     __tablename__ = "documents"
     __table_args__ = (
         Index("ix_documents_patient_deposited", "patient_id", "deposited_at", "id"),
-        Index("ix_documents_search_vector", "search_vector", postgresql_using="gin"),
+        # A search looks in one space: the space first (btree_gin), then the words.
+        Index("ix_documents_search_vector", "patient_id", "search_vector", postgresql_using="gin"),
         # The release job looks only at documents still hidden from their patient.
         Index(
             "ix_documents_hidden_pending",

@@ -96,11 +96,14 @@ def sqlite_entry(dialect: str, title: str, body: str) -> SqliteEntry | None:
     return SqliteEntry(stemmed(title), stemmed(body))
 
 
-def vector_value(dialect: str, body: str) -> ColumnElement | None:  # type: ignore[type-arg]
-    """The value of Document.search_vector for an insert (None on SQLite)."""
+def vector_value(dialect: str, title: str, body: str) -> ColumnElement | None:  # type: ignore[type-arg]
+    """The value of Document.search_vector for an insert (None on SQLite): every
+    word, and the title's again with weight A, so that ranking reads only the
+    stored vector (computing the title's at query time cost more than the search)."""
     if dialect != "postgresql":
         return None
-    return func.to_tsvector("french", func.unaccent(body))
+    title_vector = func.setweight(func.to_tsvector("french", func.unaccent(title)), literal_column("'A'"))
+    return title_vector.op("||", return_type=TSVECTOR)(func.to_tsvector("french", func.unaccent(body)))
 
 
 async def index_sqlite(
@@ -137,12 +140,9 @@ def matching(
         return None
     if dialect == "postgresql":
         terms = func.plainto_tsquery("french", func.unaccent(" ".join(found)))
-        # The stored vector weighs all words alike; the title, weighted A here, counts
-        # more. ts_rank without length normalization reads only this row: per document.
-        weighted = func.setweight(
-            func.to_tsvector("french", func.unaccent(Document.title)), literal_column("'A'")
-        ).op("||", return_type=TSVECTOR)(Document.search_vector)
-        score = cast(func.ts_rank(weighted, terms) * RANK_SCALE, BigInteger)
+        # The stored vector holds the title's words with weight A (vector_value), so
+        # they count more. ts_rank without length normalization reads only this row.
+        score = cast(func.ts_rank(Document.search_vector, terms) * RANK_SCALE, BigInteger)
         return query.where(Document.search_vector.op("@@")(terms)), score
     # SQLite: FTS5's bm25() depends on corpus statistics (document count, average
     # length, how many documents hold a term), so a deposit would change every score

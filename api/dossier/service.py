@@ -387,7 +387,7 @@ async def insert_document(
 ) -> DocumentRecord:
     """Insert a document row (its blob already stored) and index its words, in the
     caller's transaction; the one way rows enter the dossier, deposited or imported."""
-    vector = search.vector_value(connection.dialect.name, f"{words.title} {words.rest}")
+    vector = search.vector_value(connection.dialect.name, words.title, f"{words.title} {words.rest}")
     inserted = await connection.execute(
         insert(Document).values(**row, search_vector=vector).returning(*COLUMNS)
     )
