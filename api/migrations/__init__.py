@@ -10,6 +10,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from api import plugins
 from api.db import Database
@@ -64,6 +66,16 @@ async def upgrade(database: Database, revision: str = "heads") -> None:
         for branch in branches():
             command.upgrade(alembic_config(connection, branch), revision if branch.name == CORE else "heads")
 
+    if not database.is_sqlite:
+        # The service's timeouts guard requests; a migration rewriting a table takes the
+        # time it takes: its own connection, without them.
+        engine = create_async_engine(database.engine.url, poolclass=NullPool)
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(_run)
+        finally:
+            await engine.dispose()
+        return
     async with database.engine.begin() as connection:
         await connection.run_sync(_run)
 
