@@ -9,6 +9,8 @@ content route alike (a message's files too).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -54,20 +56,35 @@ def content_response(content: bytes, *, mime_type: str, file_name: str, sha256: 
     )
 
 
-async def download(request: Request) -> Response:
+class Fetched(Protocol):
+    mime_type: str
+    file_name: str
+    sha256: str
+
+
+async def serve_signed(
+    request: Request,
+    *,
+    object_id: str,
+    missing: str,
+    verify: Callable[[str, uuid.UUID], dict[str, Any]],
+    fetch: Callable[[Access, uuid.UUID], Awaitable[tuple[Fetched, bytes]]],
+) -> Response:
+    """Any content behind a signed link: the link checked for this object, the
+    policy asked again by `fetch`, the read journaled before the first byte."""
     state = request.app.state
     try:
-        document_id = uuid.UUID(request.path_params["document_id"])
+        wanted = uuid.UUID(object_id)
     except ValueError:
-        return JSONResponse(error_body("No such document.", ErrorCode.NOT_FOUND), status_code=404)
+        return JSONResponse(error_body(missing, ErrorCode.NOT_FOUND), status_code=404)
     try:
         link = request.query_params.get("link")
         if not link:
             raise Unauthenticated("A signed link is required.")
-        claims = state.content_links.verify(link, document_id)
+        claims = verify(link, wanted)
         principal = await principal_from_claims(state.database, claims)
         access = Access(principal, state.database)
-        record, content = await service.download(access, state.contents, document_id)
+        record, content = await fetch(access, wanted)
         await access.flush()  # the journal first: no entry, no bytes
     except EspaceError as error:
         return error_response(error)
@@ -75,4 +92,15 @@ async def download(request: Request) -> Response:
         return integrity_failure()
     return content_response(
         content, mime_type=record.mime_type, file_name=record.file_name, sha256=record.sha256
+    )
+
+
+async def download(request: Request) -> Response:
+    state = request.app.state
+    return await serve_signed(
+        request,
+        object_id=request.path_params["document_id"],
+        missing="No such document.",
+        verify=state.content_links.verify,
+        fetch=lambda access, document_id: service.download(access, state.contents, document_id),
     )
