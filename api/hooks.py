@@ -62,6 +62,15 @@ class HookReport:
         self.parked += other.parked
 
 
+_EVENT_COLUMNS = (
+    OutboxEvent.id,
+    OutboxEvent.kind,
+    OutboxEvent.patient_id,
+    OutboxEvent.payload,
+    OutboxEvent.created_at,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Pending:
     event: HookEvent
@@ -144,14 +153,7 @@ async def _pending(
         .scalar_subquery()
     )
     query = (
-        select(
-            OutboxEvent.id,
-            OutboxEvent.kind,
-            OutboxEvent.patient_id,
-            OutboxEvent.payload,
-            OutboxEvent.created_at,
-            func.coalesce(attempts, 0),
-        )
+        select(*_EVENT_COLUMNS, func.coalesce(attempts, 0))
         .where(
             OutboxEvent.kind.in_(sorted(plugin.hooks)),
             OutboxEvent.created_at >= func.coalesce(floor, _BEGINNING),
@@ -251,13 +253,7 @@ async def _retry_parked(database: Database, contents: Contents, plugin: Plugin, 
     async with database.read() as connection:
         rows = (
             await connection.execute(
-                select(
-                    OutboxEvent.id,
-                    OutboxEvent.kind,
-                    OutboxEvent.patient_id,
-                    OutboxEvent.payload,
-                    OutboxEvent.created_at,
-                )
+                select(*_EVENT_COLUMNS)
                 .join(HookRun, and_(HookRun.event_id == OutboxEvent.id, HookRun.plugin == plugin.name))
                 .where(HookRun.status == FAILED, HookRun.attempts >= MAX_ATTEMPTS)
                 .order_by(OutboxEvent.created_at, OutboxEvent.id)
