@@ -9,8 +9,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from api.access.service import Access
 from api.agenda.programmes import PROGRAMMES_FILE, programmes
 from api.db import new_id
+from api.dossier import service as dossier
+from api.identity.dev_tokens import find_account
+from api.identity.service import principal_for
 from api.plugin_context import HookContext
 from api.plugins import HookEvent
 from plugins.vaccination.calendar import CALENDAR_FILE
@@ -278,3 +282,17 @@ async def test_through_the_relay_a_deposited_note_marks_the_agenda_item_done(
     assert {d["source"] for d in status["data"]["patient"]["vaccinationStatus"]["done"]} == {"DOCUMENT"}
     after = await gql(agenda, {"id": patient.global_id}, token=await token_of(patient))
     assert shingles(after) == {"DONE"}
+
+
+async def test_the_patient_deletes_a_note_the_hook_has_read(database, contents, care) -> None:
+    patient, gp = care
+    record = await deposit(
+        database, contents, patient, by=gp, type_code="11369-6", content=note(("Vaxigrip", "2025-10-20"))
+    )
+    await run_hook(database, contents, patient, record)
+    assert await count_records(database, patient) == 1
+    account = await find_account(database, str(patient.account_id))
+    principal = principal_for(account, {"client_id": "test", "jti": "t", "scope": "documents:write"})
+    await dossier.delete_document(Access(principal, database), contents, record.id)
+    assert await count_records(database, patient) == 0
+
