@@ -112,6 +112,23 @@ async def test_a_corrected_result_withdraws_the_values_of_the_version_it_replace
     ]
 
 
+async def test_a_version_replaced_before_its_event_still_withdraws_the_one_it_replaced(
+    database, contents, gql, token_of, team
+) -> None:
+    patient, _, lab, _ = team
+    first = await deposit(database, contents, patient, lab, cda(("7.9", "%", day(3))))
+    await run_hook(database, contents, first)
+    # Two corrections in a row, both deposited before the relay runs.
+    second = await deposit(database, contents, patient, lab, cda(("7.6", "%", day(3))), replaces_id=first.id)
+    third = await deposit(database, contents, patient, lab, cda(("7.4", "%", day(3))), replaces_id=second.id)
+    await run_hook(database, contents, second)  # already replaced: withdraws the first all the same
+    await run_hook(database, contents, third)
+    assert await _readings_of(database, first.id) == 0
+    assert await _readings_of(database, second.id) == 0
+    found = await _glycemia(gql, patient, await token_of(patient))
+    assert [(r["value"], r["documentId"]) for r in found["hba1c"]] == [(7.4, encode_id("Document", third.id))]
+
+
 async def test_a_fhir_bundle_is_read_too(database, contents, gql, token_of, team) -> None:
     patient, _, lab, _ = team
     bundle = fhir(observation(7.9, when=None), observation(53, "mmol/mol", when="2026-06-01"))
