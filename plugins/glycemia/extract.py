@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from xml.etree import ElementTree
-from xml.parsers import expat
 
+from api import xmlsafe
 from api.timezones import PARIS
 
 HBA1C_LOINC = "4548-4"
@@ -140,29 +140,11 @@ def fhir_day(value: Any) -> date | None:
 # ------------------------------------------------------------------------- CDA
 
 
-def _refuse(*_: object) -> None:
-    raise UnreadableContent("DTDs and entities are refused")
-
-
-def safe_xml(content: bytes) -> ElementTree.Element:
-    """Parse XML with no DTD and no entity declaration, in any encoding (what
-    defusedxml does; it is not a dependency): a first pass with expat refuses
-    them, then ElementTree builds the tree of what is known to be plain."""
-    checker = expat.ParserCreate()
-    checker.StartDoctypeDeclHandler = _refuse
-    checker.EntityDeclHandler = _refuse
-    checker.UnparsedEntityDeclHandler = _refuse
-    checker.ExternalEntityRefHandler = _refuse  # type: ignore[assignment]
-    checker.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    try:
-        checker.Parse(content, True)
-        return ElementTree.fromstring(content)  # noqa: S314 - DTDs and entities refused above
-    except (expat.ExpatError, ElementTree.ParseError) as error:
-        raise UnreadableContent(f"not well-formed XML: {error}") from error
-
-
 def cda_readings(content: bytes) -> list[Reading]:
-    root = safe_xml(content)
+    try:
+        root = xmlsafe.parse(content)
+    except xmlsafe.UnreadableXml as error:
+        raise UnreadableContent(str(error)) from error
     found = []
     for observation in root.iter(f"{CDA_NS}observation"):
         reading = _cda_observation(observation)

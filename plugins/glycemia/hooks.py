@@ -33,11 +33,14 @@ async def on_document_added(event: HookEvent, context: HookContext) -> None:
         logger.info("event %s names no document", event.id)
         return
     document = await context.document(event.patient_id, document_id)
-    if document is None or document.record.status == DocumentStatus.REPLACED:
-        return  # gone since, or replaced already: its successor's values stand
+    if document is None:
+        return  # gone since
     if document.record.replaces_id is not None:
-        # A corrected result: the values of the version it replaces are withdrawn.
+        # A corrected result: the values of the version it replaces are withdrawn,
+        # even when this version was replaced in turn before its event came.
         await store.forget_document(context.connection, event.patient_id, document.record.replaces_id)
+    if document.record.status == DocumentStatus.REPLACED:
+        return  # replaced already: its successor's values stand
     if document.record.mime_type not in SOURCES:
         return  # a PDF or text report: nothing structured to read
     try:

@@ -72,7 +72,9 @@ def checked_last(last: int) -> int:
 
 
 def checked_target(max_percent: float) -> float:
+    """The target as stored (to 0.1 point), checked once rounded: 4.96 is 5.0, 12.04 is 12.0."""
     low, high = TARGET_BOUNDS
-    if not math.isfinite(max_percent) or not low <= max_percent <= high:
+    value = round(max_percent, 1)
+    if not math.isfinite(value) or not low <= value <= high:
         raise BadUserInput(f"An HbA1c target is between {low:g} and {high:g} %.", field="maxPercent")
-    return round(max_percent, 1)
+    return value

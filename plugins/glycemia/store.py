@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.agenda.evidence import Evidence, EvidenceKind
@@ -103,17 +105,23 @@ async def set_target(
     set_by_name: str,
     set_by_professional_id: uuid.UUID | None,
 ) -> tuple[TargetRecord, bool]:
-    """Set (or replace) the target; True when it was new."""
+    """Set (or replace) the target; True when it was new. Two first settings at
+    once do not clash: the one that finds the other's row replaces it."""
     values = {
         "max_percent": max_percent,
         "set_by_name": set_by_name,
         "set_by_professional_id": set_by_professional_id,
         "set_at": utcnow(),
     }
-    changed = await connection.execute(update(Target).where(Target.patient_id == patient_id).values(**values))
-    created = not changed.rowcount
-    if created:
-        await connection.execute(insert(Target).values(patient_id=patient_id, **values))
+    upsert = sqlite_insert if connection.dialect.name == "sqlite" else pg_insert
+    inserted = await connection.execute(
+        upsert(Target)
+        .values(patient_id=patient_id, **values)
+        .on_conflict_do_nothing(index_elements=["patient_id"])
+    )
+    created = bool(inserted.rowcount)
+    if not created:
+        await connection.execute(update(Target).where(Target.patient_id == patient_id).values(**values))
     return TargetRecord(max_percent, set_by_name, values["set_at"]), created
 
 

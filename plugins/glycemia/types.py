@@ -189,7 +189,11 @@ class GlycemiaMutation:
         input: SetGlycemiaTargetInput,  # noqa: A002 - the contract's argument name
     ) -> SetGlycemiaTargetPayload:
         context = PluginContext(info, NAME)
-        patient_id: uuid.UUID = decode_id(input.patient_id, "Patient")[1]
+        try:
+            patient_id: uuid.UUID = decode_id(input.patient_id, "Patient")[1]
+        except BadUserInput as error:
+            refused = BadUserInput(error.message, field="patientId")
+            return SetGlycemiaTargetPayload(target=None, user_errors=UserError.from_error(refused))
         granted = await context.open(patient_id, SpacePart.PROFILE, Action.CREATE)
         principal = context.principal
         # A clinical decision: the care team's, never the patient's side nor a feed.

@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any
 from xml.etree import ElementTree
 
+from api import xmlsafe
+
 # The LOINC types of api/dossier/document_types.toml whose content may list
 # vaccinations: "history of immunization" (and "immunization note", should the
 # national list add it).
@@ -42,7 +44,7 @@ def read_immunizations(content: bytes) -> list[Immunization]:
             found = list(_cda(content))
         else:
             return []
-    except (ValueError, TypeError, AttributeError, ElementTree.ParseError, RecursionError):
+    except (ValueError, TypeError, AttributeError, RecursionError):  # xmlsafe.UnreadableXml too
         return []  # malformed: nothing recorded
     return found[:MAX_ENTRIES]
 
@@ -117,9 +119,7 @@ def _system(system: object) -> str | None:
 
 
 def _cda(content: bytes) -> Iterator[Immunization]:
-    if b"<!DOCTYPE" in content[:2048] or b"<!ENTITY" in content:
-        return  # no entity expansion, ever (as api/dossier/text.py)
-    root = ElementTree.fromstring(content)  # noqa: S314 - DTDs and entities refused above
+    root = xmlsafe.parse(content)  # no DTD, no entity: refused in any encoding
     for administration in root.iter(f"{_CDA}substanceAdministration"):
         if administration.get("negationInd") == "true":
             continue

@@ -21,7 +21,8 @@ class VaccinationRecord(Base):
 
     patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    document_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("documents.id"))
+    # Deleted with its note.
+    document_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("documents.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)  # the entry's rank in the note
     vaccine_label: Mapped[str] = mapped_column(String(200))
     vaccine_code: Mapped[str | None] = mapped_column(String(40))

@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.agenda.evidence import Evidence, EvidenceKind
+from api.dossier.records import DocumentStatus
 from api.plugin_context import HookContext, evidence_documents
 from api.plugins import HookEvent
 from plugins.vaccination.immunizations import IMMUNIZATION_TYPES, read_immunizations
@@ -46,6 +47,17 @@ async def on_document_added(event: HookEvent, context: HookContext) -> None:
     found = await context.document(event.patient_id, document_id)
     if found is None:
         return  # deleted since, or not of this space
+    if found.record.replaces_id is not None:
+        # A corrected note: the vaccinations of the version it replaces are withdrawn,
+        # even when this version was replaced in turn before its event came.
+        await connection.execute(
+            delete(VaccinationRecord).where(
+                VaccinationRecord.patient_id == event.patient_id,
+                VaccinationRecord.document_id == found.record.replaces_id,
+            )
+        )
+    if found.record.status == DocumentStatus.REPLACED:
+        return  # replaced already: its successor's vaccinations stand
     immunizations = read_immunizations(found.content)
     if not immunizations:
         logger.info("immunization note %s: no vaccination read", document_id)

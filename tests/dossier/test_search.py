@@ -3,6 +3,8 @@ and what a reader may not see never found."""
 
 from __future__ import annotations
 
+import pytest
+
 from api.access.models import CareRole
 from api.dossier import formats, text
 from tests import factories
@@ -56,6 +58,18 @@ def test_text_is_extracted_from_pdf_cda_and_fhir() -> None:
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><ClinicalDocument>&a;</ClinicalDocument>'
     )
     assert text.extract(entity_bomb, formats.CDA) == ""
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_entities_are_refused_in_any_encoding(encoding: str) -> None:
+    """UTF-16 text has no `<!ENTITY` bytes: the refusal cannot be a byte scan."""
+    entity = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "Créatininémie">]>'
+        '<ClinicalDocument xmlns="urn:hl7-org:v3"><text>&a; normale</text></ClinicalDocument>'
+    )
+    assert text.extract(entity.encode(encoding), formats.CDA) == ""
+    plain = entity.replace('<!DOCTYPE x [<!ENTITY a "Créatininémie">]>', "").replace("&a;", "Créatininémie")
+    assert text.extract(plain.encode(encoding), formats.CDA) == "Créatininémie normale"
 
 
 async def test_hemoglobine_finds_the_lab_report(client, gql, database, contents, token_of) -> None:

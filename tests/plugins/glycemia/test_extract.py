@@ -39,6 +39,12 @@ def test_ifcc_values_are_converted_to_percent() -> None:
         '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x SYSTEM "http://example.org/x.dtd">'
         '<ClinicalDocument xmlns="urn:hl7-org:v3"/>'.encode("utf-16"),
         b'<ClinicalDocument xmlns="urn:hl7-org:v3"><unclosed></ClinicalDocument>',
+        *(
+            # An internal entity in UTF-16 without a byte order mark: no `<!ENTITY` bytes to see.
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY v "7.4">]>'
+            '<ClinicalDocument xmlns="urn:hl7-org:v3">&v;</ClinicalDocument>'.encode(encoding)
+            for encoding in ("utf-16-le", "utf-16-be")
+        ),
     ],
 )
 def test_dtds_entities_and_broken_xml_are_refused(content: bytes) -> None:

@@ -4,7 +4,9 @@ may see them, the care team sets the target, every guard holds."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +17,7 @@ from api.dossier.models import Document
 from api.graphql.ids import encode_id
 from api.hooks import run_hooks
 from api.timezones import paris_today
+from plugins.glycemia import store
 from plugins.glycemia.models import LabReading, Target
 from tests import factories
 from tests.conftest import error_codes
@@ -110,6 +113,23 @@ async def test_a_corrected_result_withdraws_the_values_of_the_version_it_replace
     assert [(r["value"], r["documentId"]) for r in found["hba1c"]] == [
         (7.4, encode_id("Document", second.id))
     ]
+
+
+async def test_a_version_replaced_before_its_event_still_withdraws_the_one_it_replaced(
+    database, contents, gql, token_of, team
+) -> None:
+    patient, _, lab, _ = team
+    first = await deposit(database, contents, patient, lab, cda(("7.9", "%", day(3))))
+    await run_hook(database, contents, first)
+    # Two corrections in a row, both deposited before the relay runs.
+    second = await deposit(database, contents, patient, lab, cda(("7.6", "%", day(3))), replaces_id=first.id)
+    third = await deposit(database, contents, patient, lab, cda(("7.4", "%", day(3))), replaces_id=second.id)
+    await run_hook(database, contents, second)  # already replaced: withdraws the first all the same
+    await run_hook(database, contents, third)
+    assert await _readings_of(database, first.id) == 0
+    assert await _readings_of(database, second.id) == 0
+    found = await _glycemia(gql, patient, await token_of(patient))
+    assert [(r["value"], r["documentId"]) for r in found["hba1c"]] == [(7.4, encode_id("Document", third.id))]
 
 
 async def test_a_fhir_bundle_is_read_too(database, contents, gql, token_of, team) -> None:
@@ -278,6 +298,56 @@ async def test_only_the_care_team_sets_a_target_within_bounds(database, gql, tok
     assert await _target(database, patient) == 6.5
     logged = [(e.object_type, e.action) for e in await entries(database, patient.person_id)]
     assert ("glycemia:Hba1cTarget", "UPDATE") in logged
+
+
+async def test_a_bad_patient_id_is_a_user_error_on_patient_id(gql, token_of, team) -> None:
+    _, gp, _, _ = team
+    token = await token_of(gp)
+    for bad in ("not-an-id", encode_id("Document", uuid.uuid4())):
+        body = await gql(SET_TARGET, {"input": {"patientId": bad, "maxPercent": 7.0}}, token=token)
+        assert "errors" not in body, body
+        payload = body["data"]["setGlycemiaTarget"]
+        assert payload["target"] is None
+        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(["patientId"], "BAD_USER_INPUT")]
+
+
+@pytest.mark.parametrize(("value", "stored"), [(4.96, 5.0), (12.04, 12.0)])
+async def test_a_target_is_rounded_before_its_bounds_are_checked(
+    database, gql, token_of, team, value: float, stored: float
+) -> None:
+    patient, gp, _, _ = team
+    body = await gql(
+        SET_TARGET, {"input": {"patientId": patient.global_id, "maxPercent": value}}, token=await token_of(gp)
+    )
+    payload = body["data"]["setGlycemiaTarget"]
+    assert (payload["target"]["maxPercent"], payload["userErrors"]) == (stored, [])
+    assert await _target(database, patient) == stored
+
+
+async def test_two_first_targets_at_once_do_not_clash(database, team) -> None:
+    """The second waits on the first's row (PostgreSQL) or its write lock (SQLite),
+    then replaces it: no uniqueness error, one target, the last one set."""
+    patient, _, _, _ = team
+
+    async def set_target(value: float) -> bool:
+        async with database.session() as session:
+            _, created = await store.set_target(
+                await session.connection(),
+                patient.person_id,
+                value,
+                set_by_name="Dr",
+                set_by_professional_id=None,
+            )
+        return created
+
+    async with database.session() as session:
+        _, first_created = await store.set_target(
+            await session.connection(), patient.person_id, 7.0, set_by_name="Dr", set_by_professional_id=None
+        )
+        second = asyncio.create_task(set_target(7.5))
+        await asyncio.sleep(0.3)  # the second is now waiting on the first, not yet committed
+    assert (first_created, await second) == (True, False)
+    assert await _target(database, patient) == 7.5
 
 
 async def test_statements_do_not_grow_with_the_readings(

@@ -55,6 +55,17 @@ def test_a_target_outside_5_to_12_percent_is_refused(value: float) -> None:
     assert refused.value.extensions["field"] == "maxPercent"
 
 
+@pytest.mark.parametrize(("value", "stored"), [(4.96, 5.0), (12.04, 12.0), (6.53, 6.5)])
+def test_a_target_is_rounded_then_checked(value: float, stored: float) -> None:
+    assert checked_target(value) == stored
+
+
+@pytest.mark.parametrize("value", [4.94, 12.06])
+def test_a_target_outside_the_bounds_once_rounded_is_refused(value: float) -> None:
+    with pytest.raises(BadUserInput):
+        checked_target(value)
+
+
 def test_last_is_bounded() -> None:
     assert checked_last(1) == 1
     assert checked_last(50) == 50

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
+
 from api.agenda.evidence import Condition, Person
 from plugins.vaccination.calendar import Source, Vaccination, calendar, vaccination_status
 from plugins.vaccination.immunizations import read_immunizations
@@ -201,3 +203,20 @@ def test_malformed_notes_give_nothing() -> None:
         b"</manufacturedProduct></consumable></substanceAdministration></ClinicalDocument>",
     ):
         assert read_immunizations(content) == [], content
+
+
+def _entity_note(encoding: str) -> bytes:
+    """A CDA note whose vaccine name is an internal entity, in UTF-16 without a byte
+    order mark: no `<!ENTITY` in its bytes for a byte scan to see."""
+    return (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "Vaxigrip">]>'
+        '<ClinicalDocument xmlns="urn:hl7-org:v3"><substanceAdministration>'
+        '<effectiveTime value="20251020"/><consumable><manufacturedProduct><manufacturedMaterial>'
+        "<name>&a;</name></manufacturedMaterial></manufacturedProduct></consumable>"
+        "</substanceAdministration></ClinicalDocument>"
+    ).encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_entities_are_refused_in_utf16_too(encoding: str) -> None:
+    assert read_immunizations(_entity_note(encoding)) == []

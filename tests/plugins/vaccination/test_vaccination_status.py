@@ -9,8 +9,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from api.access.service import Access
 from api.agenda.programmes import PROGRAMMES_FILE, programmes
 from api.db import new_id
+from api.dossier import service as dossier
+from api.identity.dev_tokens import find_account
+from api.identity.service import principal_for
 from api.plugin_context import HookContext
 from api.plugins import HookEvent
 from plugins.vaccination.calendar import CALENDAR_FILE
@@ -19,6 +23,7 @@ from plugins.vaccination.service import agenda_evidence, on_document_added
 from tests import factories
 from tests.conftest import error_codes
 from tests.journal.helpers import entries
+from tests.plugins.glycemia import samples as glycemia_samples
 
 STATUS = """query($id: ID!) { patient(id: $id) { vaccinationStatus {
   calendarVersion done { vaccine date source programmeCodes }
@@ -46,6 +51,20 @@ def note(*shots: tuple[str, str]) -> bytes:
 
 async def deposit(*args, **options):
     return await factories.deposit(*args, declared_type="application/octet-stream", **options)
+
+
+async def deposit_version(database, contents, patient, by, content: bytes, replaces_id=None):
+    """An immunization note deposited by `by`, replacing another version or not."""
+    return await glycemia_samples.deposit(
+        database,
+        contents,
+        patient,
+        by,
+        content,
+        title="Vaccinations",
+        type_code="11369-6",
+        replaces_id=replaces_id,
+    )
 
 
 async def run_hook(database, contents, patient, record) -> None:
@@ -278,3 +297,39 @@ async def test_through_the_relay_a_deposited_note_marks_the_agenda_item_done(
     assert {d["source"] for d in status["data"]["patient"]["vaccinationStatus"]["done"]} == {"DOCUMENT"}
     after = await gql(agenda, {"id": patient.global_id}, token=await token_of(patient))
     assert shingles(after) == {"DONE"}
+
+
+async def test_the_patient_deletes_a_note_the_hook_has_read(database, contents, care) -> None:
+    patient, gp = care
+    record = await deposit(
+        database, contents, patient, by=gp, type_code="11369-6", content=note(("Vaxigrip", "2025-10-20"))
+    )
+    await run_hook(database, contents, patient, record)
+    assert await count_records(database, patient) == 1
+    account = await find_account(database, str(patient.account_id))
+    principal = principal_for(account, {"client_id": "test", "jti": "t", "scope": "documents:write"})
+    await dossier.delete_document(Access(principal, database), contents, record.id)
+    assert await count_records(database, patient) == 0
+
+
+async def test_a_corrected_note_replaces_the_vaccinations_of_the_one_it_replaces(
+    gql, database, contents, token_of, care
+) -> None:
+    patient, gp = care
+    first = await deposit_version(
+        database, contents, patient, gp, note(("Vaxigrip", "2025-10-20"), ("Repevax", "2025-02-01"))
+    )
+    await run_hook(database, contents, patient, first)
+    # Corrected twice, both before the relay runs: the middle version is replaced already.
+    second = await deposit_version(
+        database, contents, patient, gp, note(("Efluelda", "2025-10-20")), first.id
+    )
+    third = await deposit_version(
+        database, contents, patient, gp, note(("Efluelda", "2025-10-21")), replaces_id=second.id
+    )
+    for record in (second, third, first):  # the first's event replayed late, too
+        await run_hook(database, contents, patient, record)
+    body = await gql(STATUS, {"id": patient.global_id}, token=await token_of(gp))
+    done = body["data"]["patient"]["vaccinationStatus"]["done"]
+    assert [(d["vaccine"], d["date"]) for d in done] == [("Efluelda", "2025-10-21")]
+    assert await count_records(database, patient) == 1
