@@ -55,12 +55,27 @@ async def refresh(database: Database, first: date, last: date, *, run_by: str) -
     written = 0
     for day in days_between(first, last):
         cells = [
-            {"day": day, "indicator": indicator, "dimension": dimension, "value": value}
+            {"day": day, "indicator": indicator, "dimension": dimension, "organization": "", "value": value}
             for (indicator, dimension), value in sorted(figures.cells[day].items())
+        ] + [
+            {
+                "day": day,
+                "indicator": "documents",
+                "dimension": sector,
+                "organization": organization,
+                "value": value,
+            }
+            for (sector, organization), value in sorted(figures.documents[day].items())
         ]
         delays = [
-            {"day": day, "category": category, "delay_days": delay, "documents": count}
-            for (category, delay), count in sorted(figures.delays[day].items())
+            {
+                "day": day,
+                "category": category,
+                "delay_days": delay,
+                "organization": organization,
+                "documents": count,
+            }
+            for (category, delay, organization), count in sorted(figures.delays[day].items())
         ]
         async with database.session() as session:
             await session.execute(delete(IndicatorCell).where(IndicatorCell.day == day))

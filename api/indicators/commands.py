@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from api.errors import BadUserInput
 from api.indicators.aggregate import refresh, yesterday
 from api.indicators.display import SUPPRESSED, value_text
 from api.indicators.service import Report, report
@@ -19,12 +20,17 @@ def add_commands(commands: Any, runner: Callable[..., int]) -> None:
     indicators = commands.add_parser(
         "indicators",
         help="the public indicators as a table",
-        description="Print the public indicators by month (suppressed cells as 's'), as the /indicators "
-        "page and the `indicators` query publish them.",
+        description="Print the public indicators by whole month (suppressed cells as 's'), as the "
+        "/indicators page and the `indicators` query publish them.",
     )
-    indicators.add_argument("--from", dest="first", type=date.fromisoformat, help="first day, YYYY-MM-DD")
     indicators.add_argument(
-        "--to", dest="last", type=date.fromisoformat, help="last day (default: yesterday)"
+        "--from", dest="first", type=date.fromisoformat, help="a day of the first month, YYYY-MM-DD"
+    )
+    indicators.add_argument(
+        "--to",
+        dest="last",
+        type=date.fromisoformat,
+        help="a day of the last month (default and latest: the last complete month)",
     )
     indicators.add_argument("--language", choices=["fr", "en"], default="fr", help="titles (default fr)")
     indicators.set_defaults(run=lambda settings, args: runner(_show, settings, args))
@@ -37,7 +43,12 @@ def add_commands(commands: Any, runner: Callable[..., int]) -> None:
     )
     refresh.add_argument("--day", type=date.fromisoformat, help="the day, YYYY-MM-DD (default: yesterday)")
     refresh.add_argument("--from", dest="first", type=date.fromisoformat, help="first day of a range")
-    refresh.add_argument("--to", dest="last", type=date.fromisoformat, help="last day of a range")
+    refresh.add_argument(
+        "--to",
+        dest="last",
+        type=date.fromisoformat,
+        help="last day of a range (with --from; default yesterday)",
+    )
     refresh.set_defaults(run=lambda settings, args: runner(_refresh, settings, args))
 
 
@@ -48,17 +59,30 @@ def _who() -> str:
         return "command line"
 
 
+def _flags(error: BadUserInput) -> ValueError:
+    """The service's message with the command's flags: `from` and `to` are --from and --to here."""
+    return ValueError(str(error).replace("`from`", "--from").replace("`to`", "--to"))
+
+
 async def _refresh(database: Any, settings: Settings, args: argparse.Namespace) -> str:
     if args.day and (args.first or args.last):
-        raise ValueError("give --day, or --from and --to, not both")
-    first = args.day or args.first or args.last or yesterday()
+        raise ValueError("give --day, or --from (and --to), not both")
+    if args.last and not args.first:
+        raise ValueError("--to needs --from: give --from D --to D, or --day D")
+    first = args.day or args.first or yesterday()
     last = args.day or args.last or (args.first and yesterday()) or first
+    if first > last:
+        raise ValueError("--from must not come after --to")
     done = await refresh(database, first, last, run_by=_who())
     return f"Indicators: {done.days} day(s) from {done.first} to {done.last}, {done.cells} cell(s) written."
 
 
 async def _show(database: Any, settings: Settings, args: argparse.Namespace) -> str:
-    return render_table(await report(database, settings, args.first, args.last), args.language)
+    try:
+        found = await report(database, settings, args.first, args.last)
+    except BadUserInput as error:
+        raise _flags(error) from error
+    return render_table(found, args.language)
 
 
 def render_table(report: Report, language: str = "fr") -> str:

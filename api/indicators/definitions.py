@@ -1,5 +1,8 @@
 """Each public indicator: its id, titles, definition (written next to it, in both
-languages) and unit. The definitions are what the page and the API publish."""
+languages) and unit. The definitions are what the page and the API publish.
+
+Every figure is of a whole calendar month (Paris), published once the month is
+over and wholly aggregated: a period asked is rounded out to whole months."""
 
 from __future__ import annotations
 
@@ -91,9 +94,14 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Documents déposés",
         "Documents deposited",
         "Documents deposited in the month (new versions included), by the sender's sector: the kind of "
-        "the author's organization, PATIENT for the patient's side, OTHER otherwise.",
+        "the author's organization, PATIENT for the patient's side, OTHER otherwise. A sector's figure made "
+        "by fewer than 3 organizations, or more than 85 % by a single one (dominance), is suppressed with "
+        "its complements, as it would be that organization's own figure (PATIENT is not an organization).",
         "Documents déposés dans le mois (nouvelles versions comprises), par secteur de l'émetteur : le "
-        "type de l'organisation de l'auteur, PATIENT pour le titulaire ou un représentant, OTHER sinon.",
+        "type de l'organisation de l'auteur, PATIENT pour le titulaire ou un représentant, OTHER sinon. "
+        "Le chiffre d'un secteur fait par moins de 3 organisations, ou à plus de 85 % par une seule "
+        "(dominance), n'est pas publié, avec ses compléments : ce serait celui de cette organisation "
+        "(PATIENT n'est pas une organisation).",
         Unit.DOCUMENTS,
         SECTORS,
     ),
@@ -101,9 +109,10 @@ DEFINITIONS: tuple[Definition, ...] = (
         "documents_growth",
         "Croissance annuelle des dépôts",
         "Year-on-year growth of deposits",
-        "Documents deposited in the month compared with the same month a year earlier, in percent.",
-        "Documents déposés dans le mois rapportés au même mois de l'année précédente, en pourcentage "
-        "d'évolution.",
+        "Documents deposited in the whole month compared with the same whole month a year earlier, in "
+        "percent; no figure when that earlier month was not aggregated.",
+        "Documents déposés dans le mois entier rapportés au même mois entier de l'année précédente, en "
+        "pourcentage d'évolution ; pas de chiffre si ce mois-là n'a pas été agrégé.",
         Unit.PERCENT,
     ),
     Definition(
@@ -128,11 +137,14 @@ DEFINITIONS: tuple[Definition, ...] = (
         "prevention_reminders",
         "Rappels de prévention",
         "Prevention reminders",
-        f"SENT: prevention items whose due reminder was sent in the month (the latest reminder of "
-        f"each). FOLLOWED: items marked done in the "
+        f"Prevention items only (screenings, vaccinations, check-ups a prevention programme's rule "
+        f"proposes; not the patient's own appointments or reminders). SENT: such items whose due reminder "
+        f"was sent in the month (the latest reminder of each). FOLLOWED: such items marked done in the "
         f"month within {FOLLOW_UP_DAYS} days after their reminder.",
-        f"SENT : rappels d'un élément de prévention échu envoyés dans le mois. FOLLOWED : éléments "
-        f"réalisés dans le mois dans les {FOLLOW_UP_DAYS} jours suivant leur rappel.",
+        f"Éléments de prévention seulement (dépistages, vaccinations, bilans proposés par une règle d'un "
+        f"programme de prévention ; ni les rendez-vous ni les rappels du patient lui-même). SENT : rappels "
+        f"de tels éléments échus envoyés dans le mois. FOLLOWED : tels éléments réalisés dans le mois dans "
+        f"les {FOLLOW_UP_DAYS} jours suivant leur rappel.",
         Unit.REMINDERS,
         REMINDER_STEPS,
     ),
@@ -151,10 +163,12 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Median delay from care to deposit",
         "Median number of days between the date of care a document describes and its deposit (Paris "
         "days), over the documents of the month with a care date, by document category; a discharge "
-        "letter's delay measures coordination after a hospital stay.",
+        "letter's delay measures coordination after a hospital stay. A category made by fewer than 3 "
+        "organizations, or more than 85 % by a single one (dominance), is suppressed.",
         "Nombre médian de jours entre la date du soin décrit et le dépôt du document (jours de Paris), sur "
         "les documents du mois ayant une date de soin, par catégorie ; pour la lettre de liaison, il "
-        "mesure la coordination à la sortie d'hospitalisation.",
+        "mesure la coordination à la sortie d'hospitalisation. Une catégorie faite par moins de 3 "
+        "organisations, ou à plus de 85 % par une seule (dominance), n'est pas publiée.",
         Unit.DAYS,
         DELAY_CATEGORIES,
     ),

@@ -26,6 +26,9 @@ class IndicatorCell(Base):
     indicator: Mapped[str] = mapped_column(String(40), primary_key=True)
     # A breakdown (a sender sector, a key datum), "" for the whole.
     dimension: Mapped[str] = mapped_column(String(40), primary_key=True, default="")
+    # The contributing organization (its id) of a document count, "" otherwise: a month's cell
+    # counts its distinct contributors and the largest one's share (the dominance rule).
+    organization: Mapped[str] = mapped_column(String(36), primary_key=True, default="")
     value: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
 
 
@@ -38,6 +41,8 @@ class IndicatorDelay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
     delay_days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The sender's organization (its id), "" for documents without one.
+    organization: Mapped[str] = mapped_column(String(36), primary_key=True, default="")
     documents: Mapped[int] = mapped_column(Integer)
 
 

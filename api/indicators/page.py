@@ -28,14 +28,15 @@ CSP = (
 TEXTS = {
     "fr": {
         "heading": "Indicateurs publics d'Espace Santé",
-        "intro": "Chiffres agrégés chaque jour, par mois. « s » : moins de {min} cas, non publié ; "
-        "« – » : pas de donnée. Calculés jusqu'au {through}.",
+        "intro": "Chiffres agrégés chaque jour, publiés par mois entiers une fois le mois écoulé. « s » : "
+        "moins de {min} cas ou trop peu d'organisations, non publié ; « – » : pas de donnée. Calculés "
+        "jusqu'au {through}.",
         "labels": {"from": "Du", "to": "au", "show": "Afficher"},
     },
     "en": {
         "heading": "Espace Santé public indicators",
-        "intro": "Figures aggregated daily, by month. 's': fewer than {min}, withheld; '–': no data. "
-        "Aggregated through {through}.",
+        "intro": "Figures aggregated daily, published by whole months once over. 's': fewer than {min} or "
+        "too few organizations, withheld; '–': no data. Aggregated through {through}.",
         "labels": {"from": "From", "to": "to", "show": "Show"},
     },
 }
@@ -88,7 +89,10 @@ async def indicators_page(request: Request) -> Response:
             request.app.state.database, request.app.state.settings, _day(request, "from"), _day(request, "to")
         )
     except BadUserInput as error:
-        return PlainTextResponse(str(error), status_code=400, headers=headers)
+        # An error answer is about this request only: never kept by a cache.
+        return PlainTextResponse(
+            str(error), status_code=400, headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
+        )
     texts = TEXTS[lang]
     context = {
         "lang": lang,

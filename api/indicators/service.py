@@ -17,11 +17,14 @@ from api.db import Database
 from api.errors import BadUserInput
 from api.indicators.definitions import BY_ID, DEFINITIONS, KEY_DATA, SECTORS, Definition
 from api.indicators.models import IndicatorCell, IndicatorDelay
-from api.indicators.suppression import hide_group, hide_subset, is_small
+from api.indicators.suppression import hide_group, hide_subset, is_small, too_few_contributors
 from api.settings import Settings
 from api.timezones import paris_today
 
 MAX_MONTHS = 60
+EARLIEST = date(2000, 1, 1)
+# Every aggregated day has this stock's row (zero included): the days a month has rows for.
+AGGREGATED_MARK = "spaces_opened"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,41 +71,75 @@ def _months(first: date, last: date) -> list[str]:
     return months
 
 
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _days_in(month: str) -> int:
+    return _month_end(date(int(month[:4]), int(month[5:]), 1)).day
+
+
+def last_complete_day() -> date:
+    """The last day of the last complete month: yesterday in Paris when it ends a month."""
+    yesterday = paris_today() - timedelta(days=1)
+    return yesterday if _month_end(yesterday) == yesterday else yesterday.replace(day=1) - timedelta(days=1)
+
+
 def period(first: date | None, last: date | None) -> tuple[date, date]:
-    """The period asked, or the twelve months ending yesterday; BAD_USER_INPUT when it makes no sense."""
+    """The whole months of the period asked (`from` back to its month's first day, `to` on to its
+    month's last day, at most the last complete month), or the twelve complete months ending with
+    the last complete month; BAD_USER_INPUT when it makes no sense. Whole months only: two periods
+    differing by a few days give the same months, so no difference of them isolates a few days."""
     today = paris_today()
-    last = last or today - timedelta(days=1)
+    for name, day in (("from", first), ("to", last)):
+        if day is not None and day < EARLIEST:
+            raise BadUserInput(f"`{name}` must be on or after {EARLIEST.isoformat()}.")
+    if first is not None and last is not None and first > last:
+        raise BadUserInput("`from` must not come after `to`.")
+    if last is not None and last >= today:
+        raise BadUserInput("`to` must be a past day: today's figures are not aggregated yet.")
+    latest = last_complete_day()
+    last = latest if last is None else min(_month_end(last), latest)
     if first is None:
         start = last.replace(day=1)
         for _ in range(11):
             start = (start - timedelta(days=1)).replace(day=1)
         first = start
+    first = first.replace(day=1)
     if first > last:
-        raise BadUserInput("`from` must not come after `to`.")
-    if last >= today:
-        raise BadUserInput("`to` must be a past day: today's figures are not aggregated yet.")
+        raise BadUserInput(
+            "The period holds no complete month: a month is published once it is over "
+            f"(the last is {_month(latest)})."
+        )
     if len(_months(first, last)) > MAX_MONTHS:
         raise BadUserInput(f"A period spans at most {MAX_MONTHS} months.")
     return first, last
 
 
 class _Months:
-    """The cells of the period, folded into months: flows summed, stocks at the month's last day."""
+    """The cells of the period, folded into whole months: flows summed (with each organization's
+    share), stocks at the month's last day. A month is complete when each of its days was aggregated."""
 
-    def __init__(self, first: date, rows: list[tuple[date, str, str, int]]) -> None:
+    def __init__(self, rows: list[tuple[date, str, str, str, int]]) -> None:
         self.flows: dict[tuple[str, str, str], int] = defaultdict(int)
+        self.contributions: dict[tuple[str, str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.stocks: dict[tuple[str, str, str], tuple[date, int]] = {}
-        first_month = _month(first)
-        for day, indicator, dimension, value in rows:
+        aggregated: dict[str, set[date]] = defaultdict(set)
+        for day, indicator, dimension, organization, value in rows:
             key = (_month(day), indicator, dimension)
-            # Earlier months are read only for year-on-year growth; the first month counts from `first`.
-            if day >= first or key[0] != first_month:
-                self.flows[key] += value
-            if day >= first and (key not in self.stocks or self.stocks[key][0] < day):
+            if indicator == AGGREGATED_MARK:
+                aggregated[key[0]].add(day)
+            self.flows[key] += value
+            self.contributions[key][organization] += value
+            if key not in self.stocks or self.stocks[key][0] < day:
                 self.stocks[key] = (day, value)
+        self.complete = {month for month, days in aggregated.items() if len(days) == _days_in(month)}
 
     def flow(self, month: str, indicator: str, dimension: str = "") -> int:
         return self.flows.get((month, indicator, dimension), 0)
+
+    def organizations(self, month: str, indicator: str, dimension: str) -> dict[str, int]:
+        return self.contributions.get((month, indicator, dimension), {})
 
     def stock(self, month: str, indicator: str, dimension: str = "") -> int | None:
         found = self.stocks.get((month, indicator, dimension))
@@ -135,15 +172,22 @@ def _median(histogram: dict[int, int]) -> float:
 async def report(database: Database, settings: Settings, first: date | None, last: date | None) -> Report:
     first, last = period(first, last)
     threshold = settings.indicators_min_cell
-    since = first.replace(year=first.year - 1, day=1)
+    since = first.replace(year=first.year - 1)
     async with database.read() as connection:
         cell_rows = (
             await connection.execute(
                 select(
-                    IndicatorCell.day, IndicatorCell.indicator, IndicatorCell.dimension, IndicatorCell.value
+                    IndicatorCell.day,
+                    IndicatorCell.indicator,
+                    IndicatorCell.dimension,
+                    IndicatorCell.organization,
+                    IndicatorCell.value,
                 )
                 .where(IndicatorCell.day >= since, IndicatorCell.day <= last)
-                .where((IndicatorCell.day >= first) | (IndicatorCell.indicator == "documents"))
+                .where(
+                    (IndicatorCell.day >= first)
+                    | IndicatorCell.indicator.in_(("documents", AGGREGATED_MARK))  # for year-on-year growth
+                )
             )
         ).all()
         delay_rows = (
@@ -152,6 +196,7 @@ async def report(database: Database, settings: Settings, first: date | None, las
                     IndicatorDelay.day,
                     IndicatorDelay.category,
                     IndicatorDelay.delay_days,
+                    IndicatorDelay.organization,
                     IndicatorDelay.documents,
                 ).where(IndicatorDelay.day >= first, IndicatorDelay.day <= last)
             )
@@ -159,28 +204,40 @@ async def report(database: Database, settings: Settings, first: date | None, las
         computed_through = await connection.scalar(
             select(func.max(IndicatorCell.day)).where(IndicatorCell.day <= last)
         )
-    folded = _Months(first, [(row[0], row[1], row[2], row[3]) for row in cell_rows])
+    folded = _Months([(row[0], row[1], row[2], row[3], row[4]) for row in cell_rows])
     delays: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for day, category, delay, documents in delay_rows:
+    senders: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for day, category, delay, organization, documents in delay_rows:
         delays[(_month(day), category)][delay] += documents
+        senders[(_month(day), category)][organization] += documents
     months = _months(first, last)
     builders = {
         "spaces_opened": lambda m: [_count(m, folded.stock(m, "spaces_opened"), threshold)],
         "population_share": lambda m: [_population(m, folded, threshold, settings.population)],
-        "spaces_activated": lambda m: [_count(m, folded.stock(m, "spaces_activated"), threshold)],
-        "active_30_days": lambda m: [_count(m, folded.stock(m, "active_30_days"), threshold)],
+        "spaces_activated": lambda m: [_within(m, folded, "spaces_activated", ("spaces_opened",), threshold)],
+        "active_30_days": lambda m: [
+            _within(m, folded, "active_30_days", ("spaces_activated", "spaces_opened"), threshold)
+        ],
         "documents_deposited": lambda m: _documents(m, folded, threshold),
         "documents_growth": lambda m: [_growth(m, folded, threshold)],
         "professional_consultations": lambda m: [_count(m, folded.flow(m, "consultations"), threshold)],
         "messages": lambda m: [_count(m, folded.flow(m, "messages"), threshold)],
         "prevention_reminders": lambda m: _reminders(m, folded, threshold),
         "apps_connected": lambda m: [_count(m, folded.stock(m, "apps_connected"), threshold)],
-        "deposit_delay_median": lambda m: _delays(m, delays, threshold),
+        "deposit_delay_median": lambda m: _delays(m, delays, senders, threshold),
         "key_data_share": lambda m: _key_data(m, folded, threshold),
         "lab_duplicates": lambda m: [_count(m, folded.flow(m, "lab_duplicates"), threshold)],
     }
+
+    def points(definition: Definition, month: str) -> list[Point]:
+        found = builders[definition.id](month)
+        if month in folded.complete:
+            return found
+        # A month not wholly aggregated has no figure (null), never a zero or a partial count.
+        return [Point(month, point.dimension, None, False) for point in found]
+
     series = [
-        Series(definition, [point for month in months for point in builders[definition.id](month)])
+        Series(definition, [point for month in months for point in points(definition, month)])
         for definition in DEFINITIONS
     ]
     return Report(first, last, months, computed_through, threshold, settings.population, series)
@@ -195,10 +252,28 @@ def _population(month: str, folded: _Months, threshold: int, population: int) ->
     return Point(month, None, round(100.0 * opened / population, 6), False)
 
 
+def _within(month: str, folded: _Months, indicator: str, wholes: tuple[str, ...], threshold: int) -> Point:
+    """A count published with the wholes it is part of: hidden when small, or small by difference."""
+    part = folded.stock(month, indicator)
+    if part is None:
+        return Point(month, None, None, False)
+    for whole in wholes:
+        count = folded.stock(month, whole)
+        if count is not None and hide_subset(part, count, threshold):
+            return Point(month, None, None, True)
+    return _count(month, part, threshold)
+
+
 def _documents(month: str, folded: _Months, threshold: int) -> list[Point]:
     parts = {sector: folded.flow(month, "documents", sector) for sector in SECTORS}
+    # The patient's side is not an organization: its deposits are many people's, not one sender's.
+    sensitive = {
+        sector
+        for sector in SECTORS
+        if sector != "PATIENT" and too_few_contributors(folded.organizations(month, "documents", sector))
+    }
     total = sum(parts.values())
-    hidden, total_hidden = hide_group(parts, total, threshold)
+    hidden, total_hidden = hide_group(parts, total, threshold, sensitive)
     points = [Point(month, None, None if total_hidden else float(total), total_hidden)]
     for sector, count in parts.items():
         points.append(Point(month, sector, None if sector in hidden else float(count), sector in hidden))
@@ -206,8 +281,11 @@ def _documents(month: str, folded: _Months, threshold: int) -> list[Point]:
 
 
 def _growth(month: str, folded: _Months, threshold: int) -> Point:
+    earlier = _shift_year(month, -1)
+    if earlier not in folded.complete:
+        return Point(month, None, None, False)  # whole months only: no figure against a partial one
     current = sum(folded.flow(month, "documents", sector) for sector in SECTORS)
-    before = sum(folded.flow(_shift_year(month, -1), "documents", sector) for sector in SECTORS)
+    before = sum(folded.flow(earlier, "documents", sector) for sector in SECTORS)
     if is_small(current, threshold) or is_small(before, threshold):
         return Point(month, None, None, True)
     if before == 0:
@@ -228,14 +306,19 @@ def _reminders(month: str, folded: _Months, threshold: int) -> list[Point]:
     ]
 
 
-def _delays(month: str, delays: dict[tuple[str, str], dict[int, int]], threshold: int) -> list[Point]:
+def _delays(
+    month: str,
+    delays: dict[tuple[str, str], dict[int, int]],
+    senders: dict[tuple[str, str], dict[str, int]],
+    threshold: int,
+) -> list[Point]:
     points = []
     for category in BY_ID["deposit_delay_median"].dimensions:
         histogram = delays.get((month, category), {})
         documents = sum(histogram.values())
         if documents == 0:
             points.append(Point(month, category, None, False))
-        elif documents < threshold:
+        elif documents < threshold or too_few_contributors(senders.get((month, category), {})):
             points.append(Point(month, category, None, True))
         else:
             points.append(Point(month, category, _median(histogram), False))
@@ -247,9 +330,15 @@ def _key_data(month: str, folded: _Months, threshold: int) -> list[Point]:
     points = []
     for datum in KEY_DATA:
         present = folded.stock(month, "key_data", datum)
+        # ALL is part of each datum too: each difference must not be small either.
+        wholes = [opened] + (
+            [folded.stock(month, "key_data", one) for one in KEY_DATA if one != "ALL"]
+            if datum == "ALL"
+            else []
+        )
         if opened is None or present is None or opened == 0:
             points.append(Point(month, datum, None, False))
-        elif hide_subset(present, opened, threshold):
+        elif any(whole is not None and hide_subset(present, whole, threshold) for whole in wholes):
             points.append(Point(month, datum, None, True))
         else:
             points.append(Point(month, datum, _percent(present, opened), False))

@@ -38,6 +38,7 @@ from api.profile.models import EntryKind, ProfileEntry
 from api.timezones import PARIS, paris_day_start
 
 PATIENT_SIDE = ("PATIENT", "REPRESENTATIVE")
+PREVENTION_KINDS = ("SCREENING", "VACCINATION", "CHECKUP")
 CONSULTING_ACTIONS = ("READ", "DOWNLOAD")
 LAB_CATEGORY = "LAB_RESULT"
 
@@ -46,10 +47,12 @@ Key = tuple[str, str]  # (indicator, dimension)
 
 @dataclass
 class Figures:
-    """What a range of days gives: cells per day, and deposit-delay histograms per day."""
+    """What a range of days gives: cells per day, the document counts per day by (sector,
+    organization), and deposit-delay histograms per day by (category, delay, organization)."""
 
     cells: dict[date, Counter[Key]] = field(default_factory=lambda: defaultdict(Counter))
-    delays: dict[date, Counter[tuple[str, int]]] = field(default_factory=lambda: defaultdict(Counter))
+    documents: dict[date, Counter[tuple[str, str]]] = field(default_factory=lambda: defaultdict(Counter))
+    delays: dict[date, Counter[tuple[str, int, str]]] = field(default_factory=lambda: defaultdict(Counter))
 
 
 def days_between(first: date, last: date) -> list[date]:
@@ -91,7 +94,7 @@ async def collect(connection: AsyncConnection, first: date, last: date) -> Figur
         connection,
         sqlite,
         AgendaItem.reminded_at,
-        [],
+        _prevention(),
         "reminders_sent",
         start=start,
         end=end,
@@ -103,6 +106,16 @@ async def collect(connection: AsyncConnection, first: date, last: date) -> Figur
     await _apps(connection, end, days, figures)
     await _key_data(connection, sqlite, end, days, figures)
     return figures
+
+
+def _prevention() -> list[ColumnElement[bool]]:
+    """Prevention items only: a programme's rule made them; the patient's own appointments and
+    reminders are not prevention."""
+    return [AgendaItem.rule_code.is_not(None), AgendaItem.kind.in_(PREVENTION_KINDS)]
+
+
+def _organization(organization_id: Any) -> str:
+    return "" if organization_id is None else str(organization_id)
 
 
 def _cumulative(first_days: Iterable[date], days: list[date]) -> list[int]:
@@ -145,27 +158,26 @@ async def _documents(
     hour = _utc_hour(Document.deposited_at, sqlite)
     in_range = (Document.deposited_at >= start, Document.deposited_at < end)
     rows = await connection.execute(
-        select(hour, Document.depositor_kind, Organization.kind, func.count())
+        select(hour, Document.depositor_kind, Organization.kind, Document.organization_id, func.count())
         .select_from(Document)
         .outerjoin(Organization, Organization.id == Document.organization_id)
         .where(*in_range)
-        .group_by(hour, Document.depositor_kind, Organization.kind)
+        .group_by(hour, Document.depositor_kind, Organization.kind, Document.organization_id)
     )
-    for hour_text, depositor_kind, organization_kind, count in rows:
-        figures.cells[_paris_day(hour_text)][("documents", _sector(organization_kind, depositor_kind))] += (
-            count
-        )
+    for hour_text, depositor_kind, organization_kind, organization_id, count in rows:
+        sector = _sector(organization_kind, depositor_kind)
+        figures.documents[_paris_day(hour_text)][(sector, _organization(organization_id))] += count
     rows = await connection.execute(
-        select(hour, Document.category, Document.service_date, func.count())
+        select(hour, Document.category, Document.service_date, Document.organization_id, func.count())
         .where(*in_range, Document.service_date.is_not(None))
-        .group_by(hour, Document.category, Document.service_date)
+        .group_by(hour, Document.category, Document.service_date, Document.organization_id)
     )
-    for hour_text, category, service_date, count in rows:
+    for hour_text, category, service_date, organization_id, count in rows:
         day = _paris_day(hour_text)
         delay = (day - service_date).days
         if delay >= 0:  # a care date after the deposit is an error of the sender, left out
             bucket = category if category in DELAY_CATEGORIES else "OTHER"
-            figures.delays[day][(bucket, delay)] += count
+            figures.delays[day][(bucket, delay, _organization(organization_id))] += count
 
 
 async def _consultations(
@@ -215,6 +227,7 @@ async def _reminders_followed(connection: AsyncConnection, first: date, last: da
             AgendaItem.done_on >= first,
             AgendaItem.done_on <= last,
             AgendaItem.reminded_at.is_not(None),
+            *_prevention(),
         )
     )
     for done_on, reminded_at in rows:

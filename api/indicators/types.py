@@ -20,12 +20,12 @@ class IndicatorPoint:
         description="The breakdown (a sender sector, a document category, a key datum), null for the whole."
     )
     value: float | None = strawberry.field(
-        description="The figure in the indicator's unit; null when suppressed or when there is nothing to "
-        "compute it from."
+        description="The figure in the indicator's unit; null when suppressed, when there is nothing to "
+        "compute it from, or when the month is not wholly aggregated (never a zero for a missing month)."
     )
     suppressed: bool = strawberry.field(
-        description="True when the figure is withheld: a count below the minimum cell, or one that would "
-        "let a reader recompute such a count."
+        description="True when the figure is withheld: a count below the minimum cell, a cell made by fewer "
+        "than 3 organizations or over 85 % by one, or one that would let a reader recompute such a figure."
     )
 
 
@@ -68,8 +68,12 @@ class Indicator:
 
 @strawberry.type(description="The service's public indicators over a period.")
 class Indicators:
-    from_: date = strawberry.field(name="from", description="The first day of the period (Paris).")
-    to: date = strawberry.field(description="The last day of the period (Paris).")
+    from_: date = strawberry.field(
+        name="from", description="The first day of the period (Paris): the first day of its first month."
+    )
+    to: date = strawberry.field(
+        description="The last day of the period (Paris): the last day of its last month."
+    )
     months: list[str] = strawberry.field(description="The months of the period, YYYY-MM.")
     computed_through: date | None = strawberry.field(
         description="The last day aggregated so far (`espace indicators refresh`), null if none."
@@ -84,8 +88,11 @@ class Indicators:
 @strawberry.type
 class IndicatorsQuery:
     @strawberry.field(
-        description="The public indicators, by month; no token needed. Default period: the twelve months "
-        "ending yesterday. BAD_USER_INPUT for `from` after `to`, a `to` not in the past, or over 60 months."
+        description="The public indicators, by whole month; no token needed. `from` is rounded back to the "
+        "first day of its month and `to` on to the last day of its month, at most the last complete month "
+        "(the month before the current one in Paris): a partial month is never published. Default period: "
+        "the twelve complete months ending with the last one. BAD_USER_INPUT for a date before 2000-01-01, "
+        "`from` after `to`, a `to` not in the past, a period without a complete month, or over 60 months."
     )
     async def indicators(
         self,

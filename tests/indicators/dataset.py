@@ -1,7 +1,8 @@
 """A small controlled dataset whose figures are computed by hand in the tests.
 
 Month M = 2025-03 (Paris). Twelve spaces opened on 2025-03-02; three laboratories'
-and a pharmacy's deposits; journal reads; messages; reminders; grants; key data.
+and a single pharmacy's deposits; journal reads; messages; prevention reminders
+(and an appointment's, which is not one); grants; key data.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def _document(
 
 
 async def build(database: Database) -> dict[str, object]:
-    lab, pharmacy = new_id(), new_id()
+    labs, pharmacy = [new_id() for _ in range(3)], new_id()
     gp = new_id()
     patients = [new_id() for _ in range(12)]
     accounts = [new_id() for _ in range(12)]
@@ -87,7 +88,7 @@ async def build(database: Database) -> dict[str, object]:
         )
     }
     rows[Organization] += [
-        {"id": lab, "name": "Lab", "kind": "LABORATORY"},
+        *({"id": lab, "name": f"Lab {number}", "kind": "LABORATORY"} for number, lab in enumerate(labs)),
         {"id": pharmacy, "name": "Ph", "kind": "PHARMACY"},
     ]
     rows[Professional].append({"id": gp, "given_name": "G", "family_name": "P", "profession": "physician"})
@@ -107,12 +108,14 @@ async def build(database: Database) -> dict[str, object]:
         )
         rows[Account].append({"id": account_id, "handle": f"ind-{number}", "patient_id": patient_id})
     # 11 lab results on DAY: patient 0 gets three of the same type (2 duplicates),
-    # patient 1 two (1 duplicate); delays of 0 to 10 days.
+    # patient 1 two (1 duplicate); delays of 0 to 10 days; from three laboratories, none dominant.
     lab_owners = [patients[0]] * 3 + [patients[1]] * 2 + patients[2:8]
     for index, owner in enumerate(lab_owners):
-        rows[Document].append(_document(owner, lab, day=DAY, service_days=index, hour=8 + index % 10))
+        rows[Document].append(
+            _document(owner, labs[index % 3], day=DAY, service_days=index, hour=8 + index % 10)
+        )
     # A new version is not a duplicate (and is a deposit).
-    rows[Document].append(_document(patients[2], lab, day=DAY, replaces=new_id(), hour=21))
+    rows[Document].append(_document(patients[2], labs[0], day=DAY, replaces=new_id(), hour=21))
     # 4 pharmacy deposits on DAY (a small cell), 1 by the patient (another small cell).
     for owner in patients[:4]:
         rows[Document].append(
@@ -120,7 +123,7 @@ async def build(database: Database) -> dict[str, object]:
         )
     rows[Document].append(_document(patients[5], None, day=DAY, category="OTHER", depositor="PATIENT"))
     # 23:30 UTC on DAY is 00:30 in Paris on the next day: it belongs to DAY + 1.
-    rows[Document].append(_document(patients[6], lab, day=DAY, type_code="2345-7", hour=23))
+    rows[Document].append(_document(patients[6], labs[1], day=DAY, type_code="2345-7", hour=23))
     thread = new_id()
     rows[Thread].append(
         {"patient_id": patients[0], "id": thread, "subject": "s", "started_by_professional_id": gp}
@@ -184,6 +187,7 @@ async def build(database: Database) -> dict[str, object]:
                 "id": new_id(),
                 "key": f"k{number}",
                 "kind": "SCREENING",
+                "rule_code": "colorectal-screening",
                 "title": "x",
                 "day": DAY,
                 "status": "DONE" if done else "DUE",
@@ -191,6 +195,21 @@ async def build(database: Database) -> dict[str, object]:
                 "reminded_at": at(DAY),
             }
         )
+    # The patient's own appointment, reminded and done: not a prevention reminder.
+    rows[AgendaItem].append(
+        {
+            "patient_id": patients[0],
+            "id": new_id(),
+            "key": "own:appointment",
+            "kind": "APPOINTMENT",
+            "rule_code": None,
+            "title": "x",
+            "day": DAY,
+            "status": "DONE",
+            "done_on": DAY + timedelta(days=1),
+            "reminded_at": at(DAY),
+        }
+    )
     async with database.session() as session:
         for model, values in rows.items():
             if values:
@@ -218,4 +237,4 @@ async def build(database: Database) -> dict[str, object]:
             )
         ]
         await journal.append(await session.connection(), records)
-    return {"patients": patients}
+    return {"patients": patients, "labs": labs}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.indicators.suppression import hide_group, hide_subset
+from api.indicators.suppression import hide_group, hide_subset, too_few_contributors
 
 
 def test_one_small_part_takes_the_next_smallest_with_it() -> None:
@@ -33,3 +33,20 @@ def test_a_part_is_hidden_when_its_complement_is_small() -> None:
     assert hide_subset(10, 12, 10)
     assert not hide_subset(10, 30, 10)
     assert hide_subset(3, 30, 10)
+
+
+def test_a_cell_of_fewer_than_three_organizations_or_one_dominant_is_theirs() -> None:
+    assert too_few_contributors({"a": 40})
+    assert too_few_contributors({"a": 40, "b": 30, "c": 0})
+    assert too_few_contributors({"a": 90, "b": 5, "c": 5})  # 90 % by one
+    assert not too_few_contributors({"a": 85, "b": 10, "c": 5})
+    assert not too_few_contributors({"a": 10, "b": 10, "c": 10})
+    assert not too_few_contributors({})
+
+
+def test_a_sensitive_part_is_hidden_with_a_complement_whatever_its_count() -> None:
+    hidden, total_hidden = hide_group({"A": 400, "B": 50, "C": 30, "D": 0}, 480, 10, {"A"})
+    assert hidden == {"A", "C"}
+    assert not total_hidden
+    hidden, total_hidden = hide_group({"A": 400, "D": 0}, 400, 10, {"A"})
+    assert (hidden, total_hidden) == ({"A"}, True)

@@ -24,16 +24,18 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("indicator", sa.String(40), nullable=False),
         sa.Column("dimension", sa.String(40), nullable=False),
+        sa.Column("organization", sa.String(36), nullable=False),
         sa.Column("value", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.PrimaryKeyConstraint("day", "indicator", "dimension", name="pk_indicator_cells"),
+        sa.PrimaryKeyConstraint("day", "indicator", "dimension", "organization", name="pk_indicator_cells"),
     )
     op.create_table(
         "indicator_delays",
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("category", sa.String(20), nullable=False),
         sa.Column("delay_days", sa.Integer(), nullable=False),
+        sa.Column("organization", sa.String(36), nullable=False),
         sa.Column("documents", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "category", "delay_days", name="pk_indicator_delays"),
+        sa.PrimaryKeyConstraint("day", "category", "delay_days", "organization", name="pk_indicator_delays"),
     )
     op.create_table(
         "indicator_runs",
