@@ -10,7 +10,7 @@ from typing import Any
 
 from api.errors import BadUserInput
 from api.indicators.aggregate import refresh, yesterday
-from api.indicators.display import SUPPRESSED, value_text
+from api.indicators.display import PROVISIONAL, SUPPRESSED, value_text
 from api.indicators.service import Report, report
 from api.settings import Settings
 
@@ -39,7 +39,10 @@ def add_commands(commands: Any, runner: Callable[..., int]) -> None:
         "refresh",
         help="aggregate a past day (default: yesterday in Paris) into the indicators' tables",
         description="Run it daily, after midnight Paris time. Idempotent: re-running a day replaces its "
-        "rows. Each run is recorded in indicator_runs (the statistic's journal).",
+        "rows; it also recomputes the prevention reminders FOLLOWED of the 90 days before. A day over 90 "
+        "days old that was already aggregated is published history: re-running it is refused unless "
+        "--force (its first aggregation is allowed). Each run is recorded in indicator_runs (the "
+        "statistic's journal).",
     )
     refresh.add_argument("--day", type=date.fromisoformat, help="the day, YYYY-MM-DD (default: yesterday)")
     refresh.add_argument("--from", dest="first", type=date.fromisoformat, help="first day of a range")
@@ -48,6 +51,12 @@ def add_commands(commands: Any, runner: Callable[..., int]) -> None:
         dest="last",
         type=date.fromisoformat,
         help="last day of a range (with --from; default yesterday)",
+    )
+    refresh.add_argument(
+        "--force",
+        action="store_true",
+        help="re-aggregate days over 90 days old already aggregated, rewriting their published figures "
+        "from today's data",
     )
     refresh.set_defaults(run=lambda settings, args: runner(_refresh, settings, args))
 
@@ -73,7 +82,10 @@ async def _refresh(database: Any, settings: Settings, args: argparse.Namespace) 
     last = args.day or args.last or (args.first and yesterday()) or first
     if first > last:
         raise ValueError("--from must not come after --to")
-    done = await refresh(database, first, last, run_by=_who())
+    try:
+        done = await refresh(database, first, last, run_by=_who(), force=args.force)
+    except BadUserInput as error:
+        raise ValueError(str(error).replace("force it", "--force")) from error
     return f"Indicators: {done.days} day(s) from {done.first} to {done.last}, {done.cells} cell(s) written."
 
 
@@ -90,7 +102,8 @@ def render_table(report: Report, language: str = "fr") -> str:
     months = report.months
     lines = [
         f"Indicators from {report.first} to {report.last} (aggregated through "
-        f"{report.computed_through or 'never'}; '{SUPPRESSED}': fewer than {report.min_cell}, suppressed)",
+        f"{report.computed_through or 'never'}; '{SUPPRESSED}': fewer than {report.min_cell}, suppressed; "
+        f"'{PROVISIONAL}': provisional, may still change)",
     ]
     header = " " * label_width + "".join(f"{month:>10}" for month in months)
     for series in report.series:

@@ -139,12 +139,14 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Prevention reminders",
         f"Prevention items only (screenings, vaccinations, check-ups a prevention programme's rule "
         f"proposes; not the patient's own appointments or reminders). SENT: such items whose due reminder "
-        f"was sent in the month (the latest reminder of each). FOLLOWED: such items marked done in the "
-        f"month within {FOLLOW_UP_DAYS} days after their reminder.",
+        f"was sent in the month (the latest reminder of each). FOLLOWED: of those reminders sent in the "
+        f"month, the items done within {FOLLOW_UP_DAYS} days after their reminder; it is final "
+        f"{FOLLOW_UP_DAYS} days after the month's end, and marked provisional until then.",
         f"Éléments de prévention seulement (dépistages, vaccinations, bilans proposés par une règle d'un "
         f"programme de prévention ; ni les rendez-vous ni les rappels du patient lui-même). SENT : rappels "
-        f"de tels éléments échus envoyés dans le mois. FOLLOWED : tels éléments réalisés dans le mois dans "
-        f"les {FOLLOW_UP_DAYS} jours suivant leur rappel.",
+        f"de tels éléments échus envoyés dans le mois. FOLLOWED : parmi ces rappels envoyés dans le mois, "
+        f"les éléments réalisés dans les {FOLLOW_UP_DAYS} jours suivant leur rappel ; ce chiffre est "
+        f"définitif {FOLLOW_UP_DAYS} jours après la fin du mois, et marqué provisoire jusque-là.",
         Unit.REMINDERS,
         REMINDER_STEPS,
     ),

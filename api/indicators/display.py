@@ -6,9 +6,15 @@ from api.indicators.service import Point
 
 SUPPRESSED = "s"
 MISSING = "–"
+PROVISIONAL = "*"
 
 
 def value_text(point: Point | None, unit: str) -> str:
+    text = _text(point, unit)
+    return text + PROVISIONAL if point is not None and point.provisional and point.value is not None else text
+
+
+def _text(point: Point | None, unit: str) -> str:
     if point is None or (point.value is None and not point.suppressed):
         return MISSING
     if point.suppressed or point.value is None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from api.db import Database
 from api.errors import BadUserInput
-from api.indicators.definitions import BY_ID, DEFINITIONS, KEY_DATA, SECTORS, Definition
+from api.indicators.definitions import BY_ID, DEFINITIONS, FOLLOW_UP_DAYS, KEY_DATA, SECTORS, Definition
 from api.indicators.models import IndicatorCell, IndicatorDelay
 from api.indicators.suppression import hide_group, hide_subset, is_small, too_few_contributors
 from api.settings import Settings
@@ -33,6 +33,8 @@ class Point:
     dimension: str | None
     value: float | None
     suppressed: bool
+    # The figure may still change: a month's FOLLOWED reminders until FOLLOW_UP_DAYS after its end.
+    provisional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,10 @@ async def report(database: Database, settings: Settings, first: date | None, las
         computed_through = await connection.scalar(
             select(func.max(IndicatorCell.day)).where(IndicatorCell.day <= last)
         )
+        # FOLLOWED of a reminder day is final once a day FOLLOW_UP_DAYS later was aggregated.
+        aggregated_through = await connection.scalar(
+            select(func.max(IndicatorCell.day)).where(IndicatorCell.indicator == AGGREGATED_MARK)
+        )
     folded = _Months([(row[0], row[1], row[2], row[3], row[4]) for row in cell_rows])
     delays: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     senders: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -222,7 +228,7 @@ async def report(database: Database, settings: Settings, first: date | None, las
         "documents_growth": lambda m: [_growth(m, folded, threshold)],
         "professional_consultations": lambda m: [_count(m, folded.flow(m, "consultations"), threshold)],
         "messages": lambda m: [_count(m, folded.flow(m, "messages"), threshold)],
-        "prevention_reminders": lambda m: _reminders(m, folded, threshold),
+        "prevention_reminders": lambda m: _reminders(m, folded, threshold, aggregated_through),
         "apps_connected": lambda m: [_count(m, folded.stock(m, "apps_connected"), threshold)],
         "deposit_delay_median": lambda m: _delays(m, delays, senders, threshold),
         "key_data_share": lambda m: _key_data(m, folded, threshold),
@@ -293,16 +299,16 @@ def _growth(month: str, folded: _Months, threshold: int) -> Point:
     return Point(month, None, round(100.0 * (current - before) / before, 1), False)
 
 
-def _reminders(month: str, folded: _Months, threshold: int) -> list[Point]:
+def _reminders(month: str, folded: _Months, threshold: int, aggregated_through: date | None) -> list[Point]:
+    """SENT and, of those very reminders, FOLLOWED: a part of its whole, hidden when it or the
+    difference is small; provisional until the month's last reminder had its FOLLOW_UP_DAYS."""
     sent, followed = folded.flow(month, "reminders_sent"), folded.flow(month, "reminders_followed")
-    # Followed items may answer reminders of an earlier month: the difference is only a proxy,
-    # but a reader would still compute it, so it must not be small.
-    hide_followed = is_small(followed, threshold) or (
-        followed < sent and is_small(sent - followed, threshold)
-    )
+    final_on = _month_end(date(int(month[:4]), int(month[5:]), 1)) + timedelta(days=FOLLOW_UP_DAYS)
+    provisional = aggregated_through is None or aggregated_through < final_on
+    hide_followed = hide_subset(followed, sent, threshold)
     return [
         _count(month, sent, threshold, "SENT"),
-        Point(month, "FOLLOWED", None if hide_followed else float(followed), hide_followed),
+        Point(month, "FOLLOWED", None if hide_followed else float(followed), hide_followed, provisional),
     ]
 
 

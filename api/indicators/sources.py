@@ -100,7 +100,8 @@ async def collect(connection: AsyncConnection, first: date, last: date) -> Figur
         end=end,
         figures=figures,
     )
-    await _reminders_followed(connection, first, last, figures)
+    for day, count in (await reminders_followed(connection, first, last)).items():
+        figures.cells[day][("reminders_followed", "")] = count
     await _lab_duplicates(connection, first, end, figures)
     await _activity(connection, sqlite, first, end=end, days=days, figures=figures)
     await _apps(connection, end, days, figures)
@@ -220,20 +221,29 @@ async def _simple_flow(
         figures.cells[_paris_day(hour_text)][(indicator, "")] += count
 
 
-async def _reminders_followed(connection: AsyncConnection, first: date, last: date, figures: Figures) -> None:
+async def reminders_followed(connection: AsyncConnection, first: date, last: date) -> Counter[date]:
+    """FOLLOWED by reminder day: of the prevention reminders sent on each Paris day from `first`
+    to `last`, how many items were done within FOLLOW_UP_DAYS of their reminder. One GROUP BY
+    over the range; a day's figure keeps changing until FOLLOW_UP_DAYS after it."""
+    sqlite = connection.dialect.name == "sqlite"
+    hour = _utc_hour(AgendaItem.reminded_at, sqlite)
     rows = await connection.execute(
-        select(AgendaItem.done_on, AgendaItem.reminded_at).where(
+        select(hour, AgendaItem.done_on, func.count())
+        .where(
             AgendaItem.status == ItemStatus.DONE,
-            AgendaItem.done_on >= first,
-            AgendaItem.done_on <= last,
-            AgendaItem.reminded_at.is_not(None),
+            AgendaItem.reminded_at >= paris_day_start(first),
+            AgendaItem.reminded_at < paris_day_start(last, next_day=True),
+            AgendaItem.done_on.is_not(None),
             *_prevention(),
         )
+        .group_by(hour, AgendaItem.done_on)
     )
-    for done_on, reminded_at in rows:
-        reminded_day = reminded_at.astimezone(PARIS).date()
+    followed: Counter[date] = Counter()
+    for hour_text, done_on, count in rows:
+        reminded_day = _paris_day(hour_text)
         if 0 <= (done_on - reminded_day).days <= FOLLOW_UP_DAYS:
-            figures.cells[done_on][("reminders_followed", "")] += 1
+            followed[reminded_day] += count
+    return followed
 
 
 async def _lab_duplicates(connection: AsyncConnection, first: date, end: datetime, figures: Figures) -> None:

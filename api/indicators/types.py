@@ -27,6 +27,10 @@ class IndicatorPoint:
         description="True when the figure is withheld: a count below the minimum cell, a cell made by fewer "
         "than 3 organizations or over 85 % by one, or one that would let a reader recompute such a figure."
     )
+    provisional: bool = strawberry.field(
+        description="True when the figure may still change: a month's prevention reminders FOLLOWED "
+        "until 90 days after the month's end (a reminder counts as followed when done within 90 days)."
+    )
 
 
 @strawberry.type(description="An indicator, its definition and its monthly figures.")
@@ -59,6 +63,7 @@ class Indicator:
                     dimension=point.dimension,
                     value=point.value,
                     suppressed=point.suppressed,
+                    provisional=point.provisional,
                 )
                 for point in series.points
             ],

@@ -114,7 +114,7 @@ async def test_small_cells_are_suppressed_with_their_complements(own_database, l
 
 async def test_refresh_is_idempotent_and_a_past_day_can_be_rerun(own_database, loaded) -> None:
     before = await _rows(own_database)
-    await refresh(own_database, *MARCH, run_by="test")
+    await refresh(own_database, *MARCH, run_by="test", force=True)  # over 90 days old: forced
     assert await _rows(own_database) == before
     # A late deposit for DAY: re-running DAY alone changes DAY's rows only.
     patient = loaded["patients"][9]
@@ -122,7 +122,7 @@ async def test_refresh_is_idempotent_and_a_past_day_can_be_rerun(own_database, l
         await session.execute(
             insert(dataset.Document), [dataset._document(patient, None, day=DAY, depositor="PATIENT")]
         )
-    await refresh(own_database, DAY, DAY, run_by="test")
+    await refresh(own_database, DAY, DAY, run_by="test", force=True)
     cells, _delays = await _rows(own_database)
     changed = set(cells) ^ set(before[0])
     assert {row[0] for row in changed} == {DAY}
@@ -133,7 +133,7 @@ async def test_the_aggregation_is_journaled_as_a_statistic_not_as_access(own_dat
     async with own_database.read() as connection:
         entries = await connection.scalar(select(func.count()).select_from(JournalEntry))
         runs_before = await connection.scalar(select(func.count()).select_from(IndicatorRun))
-    await refresh(own_database, DAY, DAY, run_by="a test")
+    await refresh(own_database, DAY, DAY, run_by="a test", force=True)
     async with own_database.read() as connection:
         assert await connection.scalar(select(func.count()).select_from(JournalEntry)) == entries
         run = (

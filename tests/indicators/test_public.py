@@ -21,7 +21,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 QUERY = """query ($from: Date, $to: Date) { indicators(from: $from, to: $to) {
   from to months computedThrough minCell population
   indicators { id unit dimensions title(language: EN) definition
-               points { period dimension value suppressed } } } }"""
+               points { period dimension value suppressed provisional } } } }"""
 
 
 async def test_the_query_needs_no_token(gql) -> None:
@@ -136,7 +136,12 @@ async def test_the_command_line_refreshes_and_prints(own_database, monkeypatch, 
     laboratory = next(line for line in table.splitlines() if line.startswith("LABORATORY"))
     assert laboratory.split()[-1] == "–"  # one day of March aggregated: no figure, not a partial one
     refresh = ["indicators", "refresh", "--from", "2025-03-01", "--to", "2025-03-31"]
-    assert await asyncio.to_thread(main, refresh) == 0
+    # 2025-03-10 is over 90 days old and already aggregated: published history needs --force.
+    assert await asyncio.to_thread(main, refresh) != 0
+    refused = capsys.readouterr().err
+    assert "1 day(s) from 2025-03-10 to 2025-03-10" in refused
+    assert "--force" in refused
+    assert await asyncio.to_thread(main, [*refresh, "--force"]) == 0
     assert "31 day(s) from 2025-03-01 to 2025-03-31" in capsys.readouterr().out
     assert await asyncio.to_thread(main, arguments) == 0
     table = capsys.readouterr().out
@@ -170,7 +175,7 @@ async def test_the_page_renders_in_chromium(live_server, database) -> None:  # n
     _browser_or_skip()
     from playwright.async_api import async_playwright
 
-    await refresh(database, dataset.DAY, dataset.DAY, run_by="browser test")
+    await refresh(database, dataset.DAY, dataset.DAY, run_by="browser test", force=True)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
