@@ -6,7 +6,8 @@ month; the personas' own data is left as it is. Rows are written directly in
 bulk (it must take seconds): documents point to no content (nobody opens a
 synthetic space), message bodies are random bytes. Idempotent: once the
 synthetic spaces exist, nothing is added; the indicators are then refreshed
-for the last 365 days.
+for the last 365 days, but for the days already published (over 90 days old
+and aggregated), which are left as they are.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from api.db import Database, new_id
 from api.directory.identifiers import ins_key
 from api.directory.models import Account, Organization, OrganizationKind, Patient, Professional
 from api.dossier.models import Document
-from api.indicators.aggregate import RefreshReport, refresh, yesterday
+from api.indicators.aggregate import RefreshReport, protected_days, refresh, yesterday
 from api.journal import service as journal
 from api.journal.records import AccessAction, JournalRecord
 from api.messaging.models import Message, Thread
@@ -70,13 +71,21 @@ async def _senders(database: Database) -> dict[str, list[tuple[uuid.UUID, uuid.U
         ):
             session.add(Organization(name="EHPAD Les Glycines (démo)", kind=OrganizationKind.MEDICO_SOCIAL))
     async with database.read() as connection:
+        # The first professional of each organization, chosen here: PostgreSQL has no min(uuid).
         rows = await connection.execute(
-            select(Organization.kind, Organization.id, func.min(Professional.id))
-            .outerjoin(Professional, Professional.organization_id == Organization.id)
-            .group_by(Organization.kind, Organization.id)
+            select(Organization.kind, Organization.id, Professional.id).outerjoin(
+                Professional, Professional.organization_id == Organization.id
+            )
         )
-        senders: dict[str, list[tuple[uuid.UUID, uuid.UUID | None]]] = {}
+        first: dict[tuple[str, uuid.UUID], uuid.UUID | None] = {}
         for kind, organization_id, professional_id in rows:
+            known = first.get((kind, organization_id))
+            if (kind, organization_id) not in first or (
+                professional_id is not None and (known is None or str(professional_id) < str(known))
+            ):
+                first[(kind, organization_id)] = professional_id
+        senders: dict[str, list[tuple[uuid.UUID, uuid.UUID | None]]] = {}
+        for (kind, organization_id), professional_id in sorted(first.items(), key=lambda item: str(item[0])):
             senders.setdefault(kind, []).append((organization_id, professional_id))
     return senders
 
@@ -246,6 +255,7 @@ async def create_activity(database: Database, today: date | None = None) -> int:
                     "id": new_id(),
                     "key": f"synthetic-{number}",
                     "kind": ItemKind.SCREENING,
+                    "rule_code": "colorectal-screening",  # a prevention item, as the indicators count
                     "title": "Dépistage (synthétique)",
                     "day": reminded,
                     "due_date": reminded,
@@ -274,5 +284,22 @@ async def create_activity(database: Database, today: date | None = None) -> int:
 
 
 async def refresh_year(database: Database) -> RefreshReport:
+    """Aggregate the last 365 days but those already published (see `aggregate`), in runs of
+    consecutive days."""
     last = yesterday()
-    return await refresh(database, last - timedelta(days=364), last, run_by="espace demo")
+    first = last - timedelta(days=364)
+    protected = await protected_days(database, first, last)
+    runs: list[list[date]] = []
+    for offset in range(365):
+        day = first + timedelta(days=offset)
+        if day in protected:
+            continue
+        if runs and runs[-1][-1] == day - timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    days = cells = 0
+    for run in runs:
+        done = await refresh(database, run[0], run[-1], run_by="espace demo")
+        days, cells = days + done.days, cells + done.cells
+    return RefreshReport(first, last, days, cells)
