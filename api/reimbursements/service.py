@@ -18,6 +18,7 @@ from api.access.agenda import reimbursements_as_evidence
 from api.access.policy import Action, SpacePart
 from api.access.reimbursements import visible_reimbursements
 from api.access.service import Access, SpaceAccess
+from api.db import Count, count_of
 from api.errors import BadUserInput, NotFound
 from api.reimbursements.models import Reimbursement
 
@@ -122,8 +123,8 @@ async def reimbursements_page(
     limit: int,
     after: tuple[date, uuid.UUID] | None,
     criteria: ReimbursementCriteria | None = None,
-) -> tuple[list[ReimbursementRecord], int, bool]:
-    """Newest care first: the page, how many in all, whether more follow."""
+) -> tuple[list[ReimbursementRecord], Count, bool]:
+    """Newest care first: the page, how to count them all, whether more follow."""
     granted = await access.space(patient_id, Action.READ, SpacePart.REIMBURSEMENTS)
     criteria = criteria or ReimbursementCriteria()
     if criteria.care_date_from and criteria.care_date_to and criteria.care_date_from > criteria.care_date_to:
@@ -142,10 +143,9 @@ async def reimbursements_page(
         page_query = page_query.where(_position_after(*after))
     async with access.database.read() as connection:
         rows = [ReimbursementRecord(*row) for row in await connection.execute(page_query)]
-        total = int(await connection.scalar(select(func.count()).select_from(query.subquery())) or 0)
     for record in rows[:limit]:
         access.read(granted, "Reimbursement", record.id)
-    return rows[:limit], total, len(rows) > limit
+    return rows[:limit], count_of(access.database, query), len(rows) > limit
 
 
 async def read_reimbursement(access: Access, reimbursement_id: uuid.UUID) -> ReimbursementRecord:

@@ -10,6 +10,7 @@ from enum import Enum
 import strawberry
 from strawberry import relay
 
+from api.db import Count
 from api.directory import service as directory
 from api.directory.types import PatientFields, Professional
 from api.errors import BadUserInput
@@ -112,7 +113,11 @@ class ReimbursementEdge:
 class ReimbursementConnection:
     edges: list[ReimbursementEdge] = strawberry.field(description="This page.")
     page_info: PageInfo = strawberry.field(description="Where this page stands.")
-    total_count: int = strawberry.field(description="Lines the caller may see, in all.")
+    counter: strawberry.Private[Count]
+
+    @strawberry.field(description="Lines the caller may see, in all. Counted only when asked for.")
+    async def total_count(self) -> int:
+        return await self.counter()
 
 
 @strawberry.input(description="Narrow the reimbursements.")
@@ -258,7 +263,7 @@ class PatientReimbursementFields(PatientFields):
         return ReimbursementConnection(
             edges=edges,
             page_info=page_info(edges, more=more, after=after),
-            total_count=total,
+            counter=total,
         )
 
     @strawberry.field(
