@@ -170,12 +170,18 @@ def _loaded(value: object, entry_name: str) -> Plugin:
     if plugin.name != entry_name:
         raise PluginError(f"entry point {entry_name} gives the plugin {plugin.name!r}: the names must agree")
     plugin.check()
-    if plugin.programmes is not None:
-        # Checked with the core's now: a bad file leaves the plugin out, not the agenda broken.
-        from api.agenda.programmes import PROGRAMMES_FILE, load_programmes  # noqa: PLC0415 - the agenda stands on plugins
-
-        load_programmes(PROGRAMMES_FILE, (plugin.name, plugin.programmes))
     return plugin
+
+
+def _programmes_hold(plugins: list[Plugin], candidate: Plugin) -> None:
+    """A plugin's programmes, checked now with the core's and those of the plugins
+    already enabled: a bad file or a clash leaves it out, not the agenda broken."""
+    if candidate.programmes is None:
+        return
+    from api.agenda.programmes import PROGRAMMES_FILE, load_programmes  # noqa: PLC0415 - the agenda stands on plugins
+
+    files = [(plugin.name, plugin.programmes) for plugin in plugins if plugin.programmes is not None]
+    load_programmes(PROGRAMMES_FILE, *files, (candidate.name, candidate.programmes))
 
 
 def enabled_names(setting: str | None, installed: Iterable[str]) -> list[str]:
@@ -197,7 +203,9 @@ def discover(settings: Settings) -> Plugins:
             failures.append(PluginFailure(name, "not installed (no espace.plugins entry point by that name)"))
             continue
         try:
-            enabled.append(_loaded(entry.load(), name))
+            plugin = _loaded(entry.load(), name)
+            _programmes_hold(enabled, plugin)
+            enabled.append(plugin)
         except Exception as error:  # a broken plugin must not take the service down with it
             logger.exception("plugin %s failed to load", name)
             failures.append(PluginFailure(name, f"{type(error).__name__}: {error}"))

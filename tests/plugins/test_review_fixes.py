@@ -143,3 +143,26 @@ async def test_a_mark_marks_the_agenda_in_its_own_transaction(database, monkeypa
     await agenda.decide(access, item_id, status=ItemStatus.DONE, snoozed_until=None)
     monkeypatch.undo()
     assert await agenda.refresh(database, patient.person_id) is True
+
+
+def test_of_two_plugins_defining_the_same_programme_the_second_is_left_out(
+    monkeypatch, tmp_path: Path
+) -> None:
+    text = (
+        'version = "1"\n[programmes.demo-checkup]\ntitle = "Bilan de démonstration"\nkind = "CHECKUP"\n'
+        'source = "Un guide de démonstration"\neligible = [{ min_age = "40y" }]\n'
+        'schedule = { type = "recurring", every = "1y" }\n'
+        'done_by = [{ kind = "DOCUMENT", codes = ["11488-4"] }]\n'
+    )
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text(text, encoding="utf-8")
+    second.write_text(text, encoding="utf-8")
+    entries = [
+        _Entry(name="first", value=Plugin(name="first", version="1", description="x", programmes=first)),
+        _Entry(name="second", value=Plugin(name="second", version="1", description="x", programmes=second)),
+    ]
+    monkeypatch.setattr(plugins, "entry_points", lambda group: entries)
+    found = discover(Settings(_env_file=None))
+    assert [plugin.name for plugin in found.enabled] == ["first"]
+    assert [failure.name for failure in found.failures] == ["second"]
+    assert "already defined" in found.failures[0].error
