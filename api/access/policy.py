@@ -257,6 +257,13 @@ def may_deposit_as_feed(principal: Principal, facts: SpaceFacts) -> bool:
     return principal.feed and facts.exists and facts.open
 
 
+def may_make_clinical_decision(principal: Principal) -> bool:
+    """A clinical decision on a space (a treatment target): a professional in
+    person, never the patient's side nor a deposit feed. The space's own
+    decision (care team, blocks) is asked beside it."""
+    return principal.kind is PrincipalKind.PROFESSIONAL and not principal.feed
+
+
 def may_review_apps(principal: Principal) -> bool:
     """Vetting the catalogue is the operators' work, and theirs alone."""
     return principal.kind is PrincipalKind.OPERATOR

@@ -10,7 +10,7 @@ from typing import Any
 
 import strawberry
 
-from api.access.policy import Action, SpacePart
+from api.access.policy import Action, SpacePart, may_make_clinical_decision
 from api.access.service import SpaceAccess
 from api.directory.types import PatientFields
 from api.errors import BadUserInput, Forbidden
@@ -18,7 +18,6 @@ from api.graphql.context import Info
 from api.graphql.ids import decode_id, encode_id
 from api.graphql.payloads import UserError
 from api.graphql.permissions import scoped
-from api.identity.principal import PrincipalKind
 from api.journal.records import AccessAction
 from api.plugin_context import PluginContext
 from api.timezones import PARIS
@@ -196,8 +195,7 @@ class GlycemiaMutation:
             return SetGlycemiaTargetPayload(target=None, user_errors=UserError.from_error(refused))
         granted = await context.open(patient_id, SpacePart.PROFILE, Action.CREATE)
         principal = context.principal
-        # A clinical decision: the care team's, never the patient's side nor a feed.
-        if principal.kind is not PrincipalKind.PROFESSIONAL or principal.feed:
+        if not may_make_clinical_decision(principal):
             raise Forbidden("Only a professional of the care team sets the target.")
         try:
             max_percent = logic.checked_target(input.max_percent)
