@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, not_, true
 
-from api.access.policy import REPRESENTATIVE_RELATIONS
+from api.access.policy import REPRESENTATIVE_RELATIONS, Relation
 from api.access.service import SpaceAccess
 
 
@@ -20,6 +20,12 @@ class ReimbursementColumns(Protocol):
 
 
 def visible_reimbursements(access: SpaceAccess, columns: ReimbursementColumns) -> ColumnElement[bool]:
-    if access.relation in REPRESENTATIVE_RELATIONS:
+    return reimbursements_visible_to(access.relation, columns)
+
+
+def reimbursements_visible_to(relation: Relation, columns: ReimbursementColumns) -> ColumnElement[bool]:
+    """The condition for a relation alone (it depends on nothing else), for
+    statements built once per relation."""
+    if relation in REPRESENTATIVE_RELATIONS:
         return not_(columns.hidden_from_representatives)
     return true()

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -112,6 +112,13 @@ def _values(proposal: Proposal) -> dict[str, Any]:
     }
 
 
+# Read on every agenda read: built once.
+_CURRENT_STATE = select(AgendaState.computed_day, AgendaState.inputs_mark).where(
+    AgendaState.patient_id == bindparam("patient_id"),
+    AgendaState.computed_revision == AgendaState.inputs_revision,
+)
+
+
 async def refresh(
     database: Database, patient_id: uuid.UUID, today: date | None = None, *, force: bool = False
 ) -> bool:
@@ -122,14 +129,7 @@ async def refresh(
     today = today or paris_today()
     mark = programmes_mark()
     async with database.read() as connection:
-        state = (
-            await connection.execute(
-                select(AgendaState.computed_day, AgendaState.inputs_mark).where(
-                    AgendaState.patient_id == patient_id,
-                    AgendaState.computed_revision == AgendaState.inputs_revision,
-                )
-            )
-        ).first()
+        state = (await connection.execute(_CURRENT_STATE, {"patient_id": patient_id})).first()
         if not force and state is not None and state.computed_day == today and state.inputs_mark == mark:
             return False
         # Read after the revision: a change committed meanwhile leaves the state behind, never ahead.

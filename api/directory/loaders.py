@@ -36,9 +36,21 @@ class PatientByIdLoader(_ByIdLoader[PatientRecord]):
     fetch = staticmethod(queries.patients_by_ids)
 
 
-class ProfessionalByIdLoader(_ByIdLoader[ProfessionalRecord]):
-    fetch = staticmethod(queries.professionals_by_ids)
-
-
 class OrganizationByIdLoader(_ByIdLoader[OrganizationRecord]):
     fetch = staticmethod(queries.organizations_by_ids)
+
+
+class ProfessionalByIdLoader(_ByIdLoader[ProfessionalRecord]):
+    """Professionals, their organizations read in the same statement and handed to
+    the organizations' loader: `author { organization { name } }` costs one batch."""
+
+    def __init__(self, database: Database, organizations: OrganizationByIdLoader) -> None:
+        super().__init__(database)
+        self._organizations = organizations
+
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[ProfessionalRecord | None]:
+        async with self._database.read() as connection:
+            found, organizations = await queries.professionals_with_organizations(connection, list(set(keys)))
+        for organization in organizations.values():
+            self._organizations.prime(organization.id, organization)
+        return [found.get(key) for key in keys]

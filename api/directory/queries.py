@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, case, func, literal, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.directory.models import Account, Operator, Organization, Patient, Professional, SpaceStatus
@@ -53,6 +65,28 @@ async def professionals_by_ids(
     return {row.id: ProfessionalRecord(*row) for row in await connection.execute(query)}
 
 
+# The professionals with their organizations, in one statement (a professional's
+# organization is asked for nearly every time one is shown).
+_PROFESSIONALS_WITH_ORGANIZATIONS = (
+    select(*PROFESSIONAL_COLUMNS, *ORGANIZATION_COLUMNS)
+    .outerjoin(Organization, Organization.id == Professional.organization_id)
+    .where(Professional.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+async def professionals_with_organizations(
+    connection: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> tuple[dict[uuid.UUID, ProfessionalRecord], dict[uuid.UUID, OrganizationRecord]]:
+    professionals: dict[uuid.UUID, ProfessionalRecord] = {}
+    organizations: dict[uuid.UUID, OrganizationRecord] = {}
+    width = len(PROFESSIONAL_COLUMNS)
+    for row in await connection.execute(_PROFESSIONALS_WITH_ORGANIZATIONS, {"ids": list(ids)}):
+        professionals[row[0]] = ProfessionalRecord(*row[:width])
+        if row[width] is not None:
+            organizations[row[width]] = OrganizationRecord(*row[width:])
+    return professionals, organizations
+
+
 async def organizations_by_ids(
     connection: AsyncConnection, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, OrganizationRecord]:
@@ -60,7 +94,10 @@ async def organizations_by_ids(
     return {row.id: OrganizationRecord(*row) for row in await connection.execute(query)}
 
 
+@functools.cache
 def account_query() -> Select[Any]:
+    """Accounts with the person behind each (built once: statements are immutable,
+    and assembling this one cost more than running it)."""
     space = literal(" ")
     professional_name = func.coalesce(Professional.title + space, "") + (
         Professional.given_name + space + Professional.family_name
@@ -90,7 +127,7 @@ def account_query() -> Select[Any]:
     )
 
 
-def account_by_id_query(account_id: uuid.UUID) -> Select[Any]:
+def account_by_id_query(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[Any]:
     """`account_query()` for one account; callers may add columns to it."""
     return account_query().where(Account.id == account_id)
 

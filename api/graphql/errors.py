@@ -12,11 +12,13 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
+from api.db import connection_lost
 from api.errors import ErrorCode, EspaceError
 
 logger = logging.getLogger("api.graphql")
 
 MASKED_MESSAGE = "Internal server error."
+UNAVAILABLE_MESSAGE = "The database was briefly unreachable; retry the request."
 
 
 def error_body(message: str, code: ErrorCode, **extensions: Any) -> dict[str, Any]:
@@ -55,6 +57,9 @@ class ErrorPresentation(SchemaExtension):
             return _with(error, original.message, original.code, original.extensions)
         if error.extensions and "code" in error.extensions:
             return error
+        if original is not None and connection_lost(original):
+            logger.warning("database unreachable (request %s): %r", request_id, original)
+            return _with(error, UNAVAILABLE_MESSAGE, ErrorCode.SERVICE_UNAVAILABLE, {"requestId": request_id})
         code = self._code_of(error)
         if code is not None:
             return _with(error, error.message, code)

@@ -20,8 +20,9 @@ class Loaders:
 
     @classmethod
     def create(cls, database: Database) -> Loaders:
+        organizations = OrganizationByIdLoader(database)
         return cls(
             patient_by_id=PatientByIdLoader(database),
-            professional_by_id=ProfessionalByIdLoader(database),
-            organization_by_id=OrganizationByIdLoader(database),
+            professional_by_id=ProfessionalByIdLoader(database, organizations),
+            organization_by_id=organizations,
         )

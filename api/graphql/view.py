@@ -24,11 +24,11 @@ from strawberry.types import ExecutionResult
 
 from api.access.service import Access
 from api.contents.service import Contents
-from api.db import Database
+from api.db import Database, connection_lost
 from api.dossier.links import ContentLinks
 from api.errors import ErrorCode, Unauthenticated
 from api.graphql.context import Context
-from api.graphql.errors import error_body
+from api.graphql.errors import UNAVAILABLE_MESSAGE, error_body
 from api.graphql.loaders import Loaders
 from api.identity.principal import Principal
 from api.identity.service import authenticate, bearer_token
@@ -87,6 +87,15 @@ class GraphQLView(GraphQL[Context, None]):
         except Unauthenticated as error:
             response = _error_response(401, error.message, ErrorCode.UNAUTHENTICATED)
             response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        except Exception as error:
+            # The database went away while authenticating (restart, failover): retryable.
+            if not connection_lost(error):
+                raise
+            logger.warning(
+                "database unreachable (request %s): %r", scope.get("state", {}).get("request_id"), error
+            )
+            response = _error_response(503, UNAVAILABLE_MESSAGE, ErrorCode.SERVICE_UNAVAILABLE)
+            response.headers["Retry-After"] = "1"
         finally:
             await request.close()  # uploaded files, whether a resolver read them or not
         await response(scope, receive, send)

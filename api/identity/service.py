@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists
 
 from api.db import Database
 from api.directory import queries as directory
@@ -26,6 +26,15 @@ GRANT_ID_CLAIM = "grant_id"
 SOFTWARE_CLAIM = "software"
 # Namespace of the stable ids that stand for software clients in the journal.
 SOFTWARE_NAMESPACE = uuid.UUID("6f2a1c3e-9b7d-4e55-8a41-2c0f5d6e7a90")
+
+
+# The statements of every request, built once (assembling them cost more than
+# running them): the account with the person behind it and the revocation check,
+# plus, for an app's token, its grant and the app's status.
+_PERSON_AUTHENTICATION = directory.account_by_id_query(bindparam("account_id")).add_columns(
+    exists().where(RevokedToken.jti == bindparam("jti")).label("revoked")
+)
+_APP_AUTHENTICATION = _PERSON_AUTHENTICATION.add_columns(*oauth_queries.grant_columns(bindparam("grant_id")))
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -55,13 +64,11 @@ async def principal_from_claims(database: Database, claims: dict[str, Any]) -> P
         account_id = uuid.UUID(claims["sub"])
     except (KeyError, ValueError, TypeError) as error:
         raise Unauthenticated("Invalid token: unknown subject.") from error
-    revoked = exists().where(RevokedToken.jti == str(claims["jti"])).label("revoked")
-    query = directory.account_by_id_query(account_id).add_columns(revoked)
     grant_id = _grant_id(claims)
-    if grant_id is not None:
-        query = query.add_columns(*oauth_queries.grant_columns(grant_id))
+    parameters = {"account_id": account_id, "jti": str(claims["jti"]), "grant_id": grant_id}
+    statement = _PERSON_AUTHENTICATION if grant_id is None else _APP_AUTHENTICATION
     async with database.read() as connection:
-        row = (await connection.execute(query)).first()
+        row = (await connection.execute(statement, parameters)).first()
     if row is None:
         raise Unauthenticated("Invalid token: unknown subject.")
     if row.revoked:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import BindParameter, ColumnElement, Select, select
 
 from api.catalogue.models import CatalogueApp
 from api.directory.queries import organization_name_of
 from api.oauth.models import Grant, SoftwareClient
 
 
-def grant_columns(grant_id: uuid.UUID) -> list[ColumnElement[Any]]:
+def grant_columns(grant_id: uuid.UUID | BindParameter[uuid.UUID]) -> list[ColumnElement[Any]]:
     """Scalar subqueries describing a live grant and its app, to add to the
     authentication statement (one round trip per request, revocation and
     suspension included)."""

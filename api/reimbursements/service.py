@@ -7,16 +7,18 @@ returned nor counted nor summed.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.access.agenda import reimbursements_as_evidence
-from api.access.policy import Action, SpacePart
-from api.access.reimbursements import visible_reimbursements
+from api.access.policy import Action, Relation, SpacePart
+from api.access.reimbursements import reimbursements_visible_to, visible_reimbursements
 from api.access.service import Access, SpaceAccess
 from api.db import Count, count_of
 from api.errors import BadUserInput, NotFound
@@ -167,26 +169,34 @@ async def read_reimbursement(access: Access, reimbursement_id: uuid.UUID) -> Rei
     return ReimbursementRecord(*row)
 
 
+@functools.cache
+def _summary_query(relation: Relation) -> Select[Any]:
+    """The year's sums by category, for what this relation may see; built once per
+    relation (assembling it cost more than running it)."""
+    sums = [func.coalesce(func.sum(getattr(Reimbursement, name)), 0) for name in AMOUNTS]
+    return (
+        select(Reimbursement.category, func.count(), *sums)
+        .where(
+            Reimbursement.patient_id == bindparam("patient_id"),
+            reimbursements_visible_to(relation, Reimbursement),
+            Reimbursement.care_date >= bindparam("first_day"),
+            Reimbursement.care_date <= bindparam("last_day"),
+        )
+        .group_by(Reimbursement.category)
+        .order_by(Reimbursement.category)
+    )
+
+
 async def summary(access: Access, patient_id: uuid.UUID, year: int) -> Summary:
     """The year's totals by category, summed in SQL over what the principal may see."""
     if not 1900 <= year <= 9999:
         raise BadUserInput("A year from 1900.", field="year")
     granted = await access.space(patient_id, Action.READ, SpacePart.REIMBURSEMENTS)
-    sums = [func.coalesce(func.sum(getattr(Reimbursement, name)), 0) for name in AMOUNTS]
-    query = (
-        select(Reimbursement.category, func.count(), *sums)
-        .where(
-            Reimbursement.patient_id == patient_id,
-            visible_reimbursements(granted, Reimbursement),
-            Reimbursement.care_date >= date(year, 1, 1),
-            Reimbursement.care_date <= date(year, 12, 31),
-        )
-        .group_by(Reimbursement.category)
-        .order_by(Reimbursement.category)
-    )
+    parameters = {"patient_id": patient_id, "first_day": date(year, 1, 1), "last_day": date(year, 12, 31)}
     async with access.database.read() as connection:
         by_category = {
-            row[0]: Totals(*(int(value) for value in row[1:])) for row in await connection.execute(query)
+            row[0]: Totals(*(int(value) for value in row[1:]))
+            for row in await connection.execute(_summary_query(granted.relation), parameters)
         }
     totals = Totals(*(sum(getattr(t, name) for t in by_category.values()) for name in ("lines", *AMOUNTS)))
     access.read(granted, "ReimbursementSummary", patient_id)

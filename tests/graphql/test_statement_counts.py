@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-async def test_professionals_and_their_organizations_load_in_one_statement_each(
+async def test_professionals_and_their_organizations_load_in_one_statement(
     gql, token_for, count_statements
 ) -> None:
     handles = ["gp", "lab", "dietitian", "pharmacist", "cardiologist", "nurse"]
@@ -26,8 +26,8 @@ async def test_professionals_and_their_organizations_load_in_one_statement_each(
 
     two = await run(ids[:2])
     six = await run(ids)
-    # One statement to authenticate, one for the professionals, one for their organizations.
-    assert six == two == 3
+    # One statement to authenticate, one for the professionals with their organizations.
+    assert six == two == 2
 
 
 async def test_spaces_of_a_representative_load_in_constant_statements(
