@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from asyncpg.exceptions import CannotConnectNowError
 from sqlalchemy import DateTime, MetaData, Select, event, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -90,9 +91,11 @@ POOL_RECYCLE_SECONDS = 1800
 
 
 def connection_lost(error: BaseException) -> bool:
-    """Whether `error` means the database went away (restart, failover, a pool
-    exhausted): worth retrying, unlike a fault of the request itself."""
-    if isinstance(error, PoolTimeout | ConnectionError | OSError):
+    """Whether `error` means the database could not be reached (restart, failover,
+    a pool exhausted): worth retrying, unlike a fault of the request itself."""
+    # Connecting raises the driver's own errors, unwrapped: refused, timed out,
+    # or the server still starting up.
+    if isinstance(error, PoolTimeout | ConnectionError | TimeoutError | CannotConnectNowError):
         return True
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 

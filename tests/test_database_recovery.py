@@ -78,3 +78,17 @@ def test_a_field_cut_off_by_a_lost_connection_is_retryable_and_one_failing_other
     assert "retry" in retry.message
     assert masked.extensions == {"code": "INTERNAL_SERVER_ERROR", "requestId": "r2"}
     assert masked.message == MASKED_MESSAGE
+
+
+def test_only_an_unreachable_database_is_retryable() -> None:
+    from asyncpg.exceptions import CannotConnectNowError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from api.db import connection_lost
+
+    assert connection_lost(ConnectionRefusedError(111, "Connect call failed"))
+    assert connection_lost(CannotConnectNowError("the database system is starting up"))
+    assert connection_lost(PoolTimeout("QueuePool limit reached"))
+    # A missing file of the content store is no database outage.
+    assert not connection_lost(FileNotFoundError("blob"))
+    assert not connection_lost(ValueError("bad input"))
