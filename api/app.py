@@ -12,6 +12,7 @@ from joserfc.jwk import ECKey
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -52,6 +53,24 @@ def _redact_access_logs() -> None:
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(existing, RedactFeedSecrets) for existing in access.filters):
         access.addFilter(RedactFeedSecrets())
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """Browsers on the allowed origins may call the API; no list, no CORS headers
+    (same origin only). Credentials travel as bearer tokens, never cookies."""
+    if not settings.cors_allow_list:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_list,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "GraphQL-Preflight", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            allow_credentials=False,
+            max_age=600,
+        )
+    ]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
@@ -127,7 +146,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         routes.append(Route("/", home, methods=["GET"]))
     middleware = [
         Middleware(RequestIdMiddleware),
-        Middleware(SecurityHeadersMiddleware),
+        Middleware(SecurityHeadersMiddleware, production=settings.is_production),
+        *_cors(settings),
         Middleware(
             BodySizeLimitMiddleware,
             max_bytes=settings.request_max_bytes,

@@ -30,6 +30,12 @@ class ContentStoreKind(StrEnum):
 _S3_PREFIX = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 
 
+# Development defaults that production must replace with its own addresses.
+DEVELOPMENT_ISSUER = "http://127.0.0.1:8000"
+DEVELOPMENT_AUDIENCE = "https://api.espace-sante.example"
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
 class Settings(BaseSettings):
     """The service's configuration; one instance is handed to `create_app`."""
 
@@ -143,11 +149,11 @@ class Settings(BaseSettings):
         default=5000, ge=0, description="Yearly cap of the franchise médicale, in cents (50 €)."
     )
     token_issuer: str = Field(
-        default="http://127.0.0.1:8000",
+        default=DEVELOPMENT_ISSUER,
         description="`iss` of the access tokens this service issues.",
     )
     token_audience: str = Field(
-        default="https://api.espace-sante.example",
+        default=DEVELOPMENT_AUDIENCE,
         description="`aud` the API accepts: the resource identifier of this API.",
     )
     dev_token_ttl: timedelta = Field(
@@ -172,6 +178,16 @@ class Settings(BaseSettings):
     query_max_tokens: int = Field(default=2000, ge=10, description="Lexical tokens.")
     request_max_bytes: int = Field(
         default=100_000, ge=1_000, description="Largest accepted GraphQL request body."
+    )
+    allow_introspection: bool = Field(
+        default=False,
+        description="In production, answer introspection queries (for a trusted network, behind a "
+        "gateway that keeps them in); development always does.",
+    )
+    cors_origins: str | None = Field(
+        default=None,
+        description="Origins (scheme://host[:port]) whose pages may call the API from a browser, "
+        "comma-separated; unset: none, the API's own origin only. https:// only in production.",
     )
     query_cache_size: int = Field(
         default=1024, ge=0, description="Parsed and validated documents kept in memory."
@@ -208,6 +224,24 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("use an https:// (or http://) URL")
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        for origin in value.split(","):
+            if not _ORIGIN.match(origin.strip()):
+                raise ValueError(f"{origin.strip()!r} is not an origin: scheme://host[:port], no path")
+        return value
+
+    @property
+    def cors_allow_list(self) -> list[str]:
+        return [origin.strip() for origin in (self.cors_origins or "").split(",") if origin.strip()]
+
+    @property
+    def introspection_allowed(self) -> bool:
+        return not self.is_production or self.allow_introspection
 
     @field_validator("s3_prefix")
     @classmethod
@@ -258,6 +292,13 @@ class Settings(BaseSettings):
             problems.append("ESPACE_CONTENT_MASTER_KEY is not set (base64 of 32 random bytes).")
         if self.database_url is None or self.database_url.startswith("sqlite"):
             problems.append("ESPACE_DATABASE_URL must name a PostgreSQL database.")
+        if self.token_issuer == DEVELOPMENT_ISSUER or not self.token_issuer.startswith("https://"):
+            problems.append("ESPACE_TOKEN_ISSUER must be this service's public https:// address.")
+        if self.token_audience == DEVELOPMENT_AUDIENCE:
+            problems.append("ESPACE_TOKEN_AUDIENCE is left at its development value (name this API).")
+        plain = [origin for origin in self.cors_allow_list if not origin.startswith("https://")]
+        if plain:
+            problems.append(f"ESPACE_CORS_ORIGINS must use https:// origins only: {', '.join(plain)}.")
         if self.content_store is ContentStoreKind.S3:
             if self.s3_access_key_id is None:
                 problems.append("ESPACE_S3_ACCESS_KEY_ID is not set (the S3 content store's access key).")

@@ -31,6 +31,8 @@ def test_production_on_sqlite_without_keys_lists_every_problem() -> None:
         "ESPACE_TOKEN_SIGNING_KEY",
         "ESPACE_CONTENT_MASTER_KEY",
         "ESPACE_DATABASE_URL",
+        "ESPACE_TOKEN_ISSUER",
+        "ESPACE_TOKEN_AUDIENCE",
     ]
 
 
@@ -93,6 +95,8 @@ def test_production_on_s3_needs_credentials_and_tls() -> None:
         "token_signing_key": "pem",
         "content_master_key": "key",
         "database_url": "postgresql://u@h/db",
+        "token_issuer": "https://espace.example.fr",
+        "token_audience": "https://api.espace.example.fr",
         "content_store": "s3",
         "s3_bucket": "espace",
     }

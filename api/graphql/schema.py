@@ -6,6 +6,8 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -74,7 +76,11 @@ class Schema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
-    extensions: list[Any] = [
+    extensions: list[Any] = []
+    if not settings.introspection_allowed:
+        # Before QueryLimits: it validates (and caches) with the rules added here.
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    extensions += [
         QueryLimits.factory(
             max_depth=settings.query_max_depth,
             max_aliases=settings.query_max_aliases,
