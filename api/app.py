@@ -32,12 +32,18 @@ from api.indicators.page import indicators_page
 from api.interop.routes import fhir_export
 from api.messaging.bus import bus_for
 from api.messaging.download import download_file
-from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from api.middleware import (
+    BodySizeLimitMiddleware,
+    RateLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
 from api.migrations import is_at_head
 from api.oauth.routes import ROUTES as OAUTH_ROUTES
 from api.oauth.server import OAuthServer
 from api.oauth.sessions import Sessions
 from api.plugins import PluginsFailed, active
+from api.ratelimits import RateLimits
 from api.settings import Settings
 
 logger = logging.getLogger("api")
@@ -87,6 +93,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     contents = contents_for(settings, database)
     content_links = ContentLinks(key, base_url=settings.token_issuer)
     bus = bus_for(database)
+    rate_limits = RateLimits(settings)
     view = GraphQLView(
         build_schema(settings),
         settings=settings,
@@ -95,8 +102,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         contents=contents,
         content_links=content_links,
         bus=bus,
+        rate_limits=rate_limits,
     )
-    oauth = OAuthServer(settings, database, tokens, Sessions(key, secure=settings.is_production))
+    oauth = OAuthServer(settings, database, tokens, Sessions(key, secure=settings.is_production), rate_limits)
 
     async def healthz(request: Request) -> Response:
         """The process answers."""
@@ -148,6 +156,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Middleware(RequestIdMiddleware),
         Middleware(SecurityHeadersMiddleware, production=settings.is_production),
         *_cors(settings),
+        Middleware(RateLimitMiddleware, limits=rate_limits),
         Middleware(
             BodySizeLimitMiddleware,
             max_bytes=settings.request_max_bytes,
@@ -162,6 +171,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.contents = contents
     app.state.content_links = content_links
     app.state.bus = bus
+    app.state.rate_limits = rate_limits
     return app
 
 

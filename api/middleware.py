@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ErrorCode
 from api.graphql.errors import error_body
+from api.ratelimits import RateLimits, Refused
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -77,6 +78,32 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class RateLimitMiddleware:
+    """Requests per client IP, before anything of the request is read: on /graphql
+    (every method), and POSTs to the authorization server (/oauth/...), which have
+    their own, lower limit. Over it: 429 RATE_LIMITED with Retry-After."""
+
+    def __init__(self, app: ASGIApp, limits: RateLimits) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        oauth = path.startswith("/oauth/") and scope.get("method") == "POST"
+        if oauth or path == "/graphql":
+            client = scope.get("client")
+            try:
+                await self.limits.request_from(client[0] if client else "unknown", oauth=oauth)
+            except Refused as refusal:
+                retry = [(b"retry-after", str(refusal.retry_after).encode())]
+                await _send_error(send, 429, refusal.message, ErrorCode.RATE_LIMITED, retry)
+                return
+        await self.app(scope, receive, send)
 
 
 class _BodyTooLarge(Exception):

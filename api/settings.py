@@ -13,6 +13,7 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
+from limits import parse as parse_limit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -189,6 +190,35 @@ class Settings(BaseSettings):
         description="Origins (scheme://host[:port]) whose pages may call the API from a browser, "
         "comma-separated; unset: none, the API's own origin only. https:// only in production.",
     )
+    query_max_cost: int = Field(
+        default=5000,
+        ge=1,
+        description="Largest cost of one query (objects 1, lists multiplied by their size, see "
+        "api/graphql/cost.py); QUERY_TOO_COMPLEX beyond.",
+    )
+    query_cost_budget: str = Field(
+        default="50000/minute", description="Query cost a token may spend (limits notation)."
+    )
+    rate_limit_storage: str = Field(
+        default="memory",
+        description="Where rate limits count: memory (per process) or a redis:// URL shared by processes.",
+    )
+    rate_limit_ip: str = Field(default="1200/minute", description="Requests to /graphql per client IP.")
+    rate_limit_oauth_ip: str = Field(
+        default="60/minute", description="POST requests to the authorization server per client IP."
+    )
+    rate_limit_token: str = Field(default="1200/minute", description="Requests per token.")
+    rate_limit_client: str = Field(
+        default="12000/minute",
+        description="Requests per third-party client (a catalogue app or a professional's software), "
+        "all its users together.",
+    )
+    login_failures_account: str = Field(
+        default="5/15 minutes", description="Failed logins per account before logins wait."
+    )
+    login_failures_ip: str = Field(
+        default="50/15 minutes", description="Failed logins per client IP before logins wait."
+    )
     query_cache_size: int = Field(
         default=1024, ge=0, description="Parsed and validated documents kept in memory."
     )
@@ -223,6 +253,32 @@ class Settings(BaseSettings):
     def _http_endpoint(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("use an https:// (or http://) URL")
+        return value
+
+    @field_validator(
+        "query_cost_budget",
+        "rate_limit_ip",
+        "rate_limit_oauth_ip",
+        "rate_limit_token",
+        "rate_limit_client",
+        "login_failures_account",
+        "login_failures_ip",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse_limit(value)
+        except ValueError as error:
+            raise ValueError(
+                f"{value!r}: use the limits notation, e.g. 600/minute or 5/15 minutes"
+            ) from error
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_storage(cls, value: str) -> str:
+        if value != "memory" and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("use memory or a redis:// (rediss://) URL")
         return value
 
     @field_validator("cors_origins")

@@ -81,11 +81,29 @@ async def database_url(var_dir: Path) -> AsyncIterator[str]:
         await _drop_postgres_database(server, url)
 
 
+SUITE_RATE_LIMITS = {
+    "rate_limit_ip": "1000000/minute",
+    "rate_limit_oauth_ip": "1000000/minute",
+    "rate_limit_token": "1000000/minute",
+    "rate_limit_client": "1000000/minute",
+    "query_cost_budget": "100000000/minute",
+    "login_failures_account": "1000000/minute",
+    "login_failures_ip": "1000000/minute",
+}
+
+
 @pytest.fixture(scope="session")
 def settings(var_dir: Path, database_url: str) -> Settings:
     # The hooks' relay runs when a test says so (api.hooks.run_hooks), not in the background.
+    # The suite sends far more from one address and one token than a person would:
+    # its limits are wide; tests/test_rate_limits.py checks the limits themselves.
     return Settings(
-        _env_file=None, var_dir=var_dir, database_url=database_url, env="development", plugin_hooks_interval=0
+        _env_file=None,
+        var_dir=var_dir,
+        database_url=database_url,
+        env="development",
+        plugin_hooks_interval=0,
+        **SUITE_RATE_LIMITS,
     )
 
 

@@ -18,6 +18,7 @@ from api.errors import Unauthenticated
 from api.graphql.loaders import Loaders
 from api.identity.principal import Principal
 from api.messaging.bus import MessageBus
+from api.ratelimits import RateLimits
 from api.settings import Settings
 
 
@@ -40,6 +41,17 @@ class Context:
     # Set by the error extension when the operation was refused before any
     # resolver ran (syntax, validation, limits): the view answers 400 then.
     rejected_before_execution: bool = False
+    # Query costs and request counts are charged here (None: not limited, e.g. in a test).
+    rate_limits: RateLimits | None = None
+    # What the operation costs (api.graphql.cost), set once it has been validated.
+    query_cost: int = 0
+    # Set when a limit refused the request: the view answers 429 with Retry-After.
+    retry_after: int | None = None
+
+    @property
+    def client_ip(self) -> str:
+        client = self.request.scope.get("client")
+        return client[0] if client else "unknown"
 
     @property
     def principal(self) -> Principal | None:

@@ -2,8 +2,9 @@
 
 One extension, so that the order is certain: parse with a token cap, then
 depth and alias limits, then graphql-core's validation, all remembered per
-query text. Only the first problem is returned: a document made of a
-thousand broken directives costs one error, not a thousand.
+query text, then the query's cost with this request's variables. Only the
+first problem is returned: a document made of a thousand broken directives
+costs one error, not a thousand.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from api.errors import ErrorCode
+from api.graphql.cost import operation_of, query_cost
 
 Fragments = Mapping[str, FragmentDefinitionNode]
 CONNECTION_WRAPPERS = frozenset({"edges", "node"})
@@ -133,10 +135,12 @@ class QueryLimits(SchemaExtension):
         max_depth: int,
         max_aliases: int,
         max_tokens: int,
+        max_cost: int,
         memo: _Memo,
         parse: Callable[..., DocumentNode],
     ) -> None:
         self._parse = parse
+        self._max_cost = max_cost
         self._max_depth = max_depth
         self._max_aliases = max_aliases
         self._max_tokens = max_tokens
@@ -144,12 +148,17 @@ class QueryLimits(SchemaExtension):
 
     @classmethod
     def factory(
-        cls, *, max_depth: int, max_aliases: int, max_tokens: int, cache_size: int
+        cls, *, max_depth: int, max_aliases: int, max_tokens: int, max_cost: int, cache_size: int
     ) -> Callable[[], QueryLimits]:
         memo = _Memo(cache_size)
         parse_cached = lru_cache(maxsize=cache_size)(parse)
         return lambda: cls(
-            max_depth=max_depth, max_aliases=max_aliases, max_tokens=max_tokens, memo=memo, parse=parse_cached
+            max_depth=max_depth,
+            max_aliases=max_aliases,
+            max_tokens=max_tokens,
+            max_cost=max_cost,
+            memo=memo,
+            parse=parse_cached,
         )
 
     def on_operation(self) -> Iterator[None]:
@@ -178,6 +187,22 @@ class QueryLimits(SchemaExtension):
             if not errors:
                 errors = validate_document(context.schema._schema, document, context.validation_rules)[:1]
             self._memo.put(key, errors)
+        if not errors:
+            # The cost depends on the variables: counted for each request, not remembered.
+            errors = self._cost_errors()
         # A list (even empty) tells strawberry that validation has been done.
         context.pre_execution_errors = list(errors)
         yield
+
+    def _cost_errors(self) -> list[GraphQLError]:
+        context = self.execution_context
+        document = context.graphql_document
+        operation, fragments = operation_of(document.definitions if document else (), context.operation_name)
+        if operation is None:  # strawberry reports the missing operation itself
+            return []
+        cost = query_cost(context.schema._schema, operation, fragments, context.variables)
+        if cost > self._max_cost:
+            return [_too_complex(f"The query costs {cost}; at most {self._max_cost} is allowed.")]
+        if hasattr(context.context, "query_cost"):
+            context.context.query_cost = cost
+        return []

@@ -17,6 +17,7 @@ from api.agenda.types import AgendaItem, AgendaMutation, AgendaReminderMutation
 from api.catalogue.types import CatalogueApp, CatalogueMutation, CatalogueQuery
 from api.directory.types import DirectoryQuery, Organization, Professional
 from api.dossier.types import Document, DossierDeletionMutation, DossierMutation, DossierVisibilityMutation
+from api.graphql.budget import QueryBudget
 from api.graphql.errors import ErrorPresentation
 from api.graphql.limits import QueryLimits
 from api.graphql.node import NodeQuery
@@ -85,8 +86,10 @@ def build_schema(settings: Settings | None = None) -> Schema:
             max_depth=settings.query_max_depth,
             max_aliases=settings.query_max_aliases,
             max_tokens=settings.query_max_tokens,
+            max_cost=settings.query_max_cost,
             cache_size=settings.query_cache_size,
         ),
+        QueryBudget,
         ErrorPresentation,
         SubscriptionsOnlyOverWebSocket,
     ]

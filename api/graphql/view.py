@@ -34,6 +34,7 @@ from api.identity.principal import Principal
 from api.identity.service import authenticate, bearer_token
 from api.identity.tokens import AccessTokens
 from api.messaging.bus import MessageBus
+from api.ratelimits import RateLimits, Refused
 from api.settings import Settings
 
 logger = logging.getLogger("api.graphql")
@@ -50,6 +51,7 @@ class GraphQLView(GraphQL[Context, None]):
         contents: Contents,
         content_links: ContentLinks,
         bus: MessageBus,
+        rate_limits: RateLimits,
     ) -> None:
         super().__init__(
             schema,
@@ -67,6 +69,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.contents = contents
         self.content_links = content_links
         self.bus = bus
+        self.rate_limits = rate_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,6 +90,9 @@ class GraphQLView(GraphQL[Context, None]):
         except Unauthenticated as error:
             response = _error_response(401, error.message, ErrorCode.UNAUTHENTICATED)
             response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        except Refused as refusal:
+            response = _error_response(429, refusal.message, ErrorCode.RATE_LIMITED)
+            response.headers["Retry-After"] = str(refusal.retry_after)
         except Exception as error:
             # The database went away while authenticating (restart, failover): retryable.
             if not connection_lost(error):
@@ -114,6 +120,8 @@ class GraphQLView(GraphQL[Context, None]):
         # authenticates later, with the token of its connection_init (on_ws_connect).
         token = None if isinstance(request, WebSocket) else bearer_token(request.headers.get("authorization"))
         principal = await authenticate(self.database, self.tokens, token) if token else None
+        if principal is not None:
+            await self.rate_limits.request_by(principal)  # Refused: 429 (see __call__)
         access = self._access(principal) if principal else None
         return Context(
             request=request,
@@ -126,6 +134,7 @@ class GraphQLView(GraphQL[Context, None]):
             request_id=request.scope.get("state", {}).get("request_id", ""),
             access=access,
             bus=self.bus,
+            rate_limits=self.rate_limits,
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
@@ -140,10 +149,15 @@ class GraphQLView(GraphQL[Context, None]):
             )
         try:
             principal = await authenticate(self.database, self.tokens, token)
+            await self.rate_limits.request_by(principal)
         except Unauthenticated as error:
             raise ConnectionRejectionError(
                 {"code": ErrorCode.UNAUTHENTICATED.value, "message": error.message}
             ) from error
+        except Refused as refusal:
+            raise ConnectionRejectionError(
+                {"code": ErrorCode.RATE_LIMITED.value, "message": refusal.message}
+            ) from refusal
         context.access = self._access(principal)
 
         async def reauthenticate() -> Principal:
@@ -155,7 +169,10 @@ class GraphQLView(GraphQL[Context, None]):
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
         result = await super().execute_single(*args, **kwargs)
         context: Context = kwargs["context"]
-        if context.rejected_before_execution:
+        if context.retry_after is not None:
+            kwargs["sub_response"].status_code = 429
+            kwargs["sub_response"].headers["Retry-After"] = str(context.retry_after)
+        elif context.rejected_before_execution:
             kwargs["sub_response"].status_code = 400
         if context.access is not None:
             try:

@@ -29,6 +29,7 @@ from api.oauth import flows
 from api.oauth.clients import Client, find_client
 from api.oauth.passwords import verify_password
 from api.oauth.server import OAuthServer, UnsupportedContentType, form_of, server_of
+from api.ratelimits import Refused
 
 AUTHORIZE_PARAMS = (
     "response_type",
@@ -41,6 +42,10 @@ AUTHORIZE_PARAMS = (
 )
 HANDLE = re.compile(r"^[A-Za-z0-9._@+-]{1,64}$")
 LOGIN_FAILED = "Identifiant ou mot de passe incorrect. Wrong login or password."
+TOO_MANY_FAILURES = (
+    "Trop de tentatives échouées : réessayez dans quelques minutes. "
+    "Too many failed attempts: try again in a few minutes."
+)
 
 
 class Refusal(Exception):
@@ -200,9 +205,19 @@ async def login(request: Request) -> Response:
             error="Session expirée, recommencez. Session expired, try again.",
         )
     handle = form.get("handle", "").strip()
+    ip = request.client.host if request.client else "unknown"
+    try:
+        # Guessing passwords is slowed per account and per address, before any is checked.
+        await server.rate_limits.check_login(handle, ip)
+    except Refused as refusal:
+        page = _login_page(request, server, next_url=next_url, app_name=None, error=TOO_MANY_FAILURES)
+        page.status_code = 429
+        page.headers["Retry-After"] = str(refusal.retry_after)
+        return page
     account = await find_account(server.database, handle) if HANDLE.match(handle) else None
     stored = await _password_hash(server, account.id if account else None)
     if not verify_password(form.get("password", ""), stored) or account is None:
+        await server.rate_limits.login_failed(handle, ip)
         return _login_page(request, server, next_url=next_url, app_name=None, error=LOGIN_FAILED)
     response = RedirectResponse(next_url, status_code=303)
     server.sessions.log_in(response, account.id)

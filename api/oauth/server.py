@@ -14,6 +14,7 @@ from starlette.templating import Jinja2Templates
 from api.db import Database
 from api.identity.tokens import AccessTokens
 from api.oauth.sessions import Sessions
+from api.ratelimits import RateLimits
 from api.settings import Settings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
@@ -34,6 +35,7 @@ class OAuthServer:
     database: Database
     tokens: AccessTokens
     sessions: Sessions
+    rate_limits: RateLimits
 
     @property
     def issuer(self) -> str:
