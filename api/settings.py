@@ -180,6 +180,15 @@ class Settings(BaseSettings):
     request_max_bytes: int = Field(
         default=100_000, ge=1_000, description="Largest accepted GraphQL request body."
     )
+    operations_dir: Path | None = Field(
+        default=None,
+        description="Folder of the first-party clients' registered operations (*.graphql); "
+        "default: the packaged api/graphql/operations.",
+    )
+    registered_operations_only: str | None = Field(
+        default=None,
+        description="Client ids (comma-separated) that may run registered operations only.",
+    )
     allow_introspection: bool = Field(
         default=False,
         description="In production, answer introspection queries (for a trusted network, behind a "
@@ -294,6 +303,12 @@ class Settings(BaseSettings):
     @property
     def cors_allow_list(self) -> list[str]:
         return [origin.strip() for origin in (self.cors_origins or "").split(",") if origin.strip()]
+
+    @property
+    def registered_only_clients(self) -> frozenset[str]:
+        return frozenset(
+            client.strip() for client in (self.registered_operations_only or "").split(",") if client.strip()
+        )
 
     @property
     def introspection_allowed(self) -> bool:

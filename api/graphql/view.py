@@ -30,6 +30,7 @@ from api.errors import ErrorCode, Unauthenticated
 from api.graphql.context import Context
 from api.graphql.errors import UNAVAILABLE_MESSAGE, error_body
 from api.graphql.loaders import Loaders
+from api.graphql.persisted import PACKAGED_OPERATIONS, PersistedQueries, PersistedQueryError, load_registered
 from api.identity.principal import Principal
 from api.identity.service import authenticate, bearer_token
 from api.identity.tokens import AccessTokens
@@ -56,8 +57,8 @@ class GraphQLView(GraphQL[Context, None]):
         super().__init__(
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
-            # Queries over GET would be open to CSRF and caching proxies.
-            allow_queries_via_get=False,
+            # Over GET, persisted queries only (parse_http_body), never mutations.
+            allow_queries_via_get=True,
             # Uploads (GraphQL multipart request spec), only with a preflight header (CSRF).
             multipart_uploads_enabled=True,
             # Only graphql-transport-ws: the legacy graphql-ws protocol could skip connection_init.
@@ -70,6 +71,10 @@ class GraphQLView(GraphQL[Context, None]):
         self.content_links = content_links
         self.bus = bus
         self.rate_limits = rate_limits
+        self.persisted = PersistedQueries(
+            load_registered(settings.operations_dir or PACKAGED_OPERATIONS), settings.query_cache_size
+        )
+        self.registered_only = settings.registered_only_clients
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,6 +98,8 @@ class GraphQLView(GraphQL[Context, None]):
         except Refused as refusal:
             response = _error_response(429, refusal.message, ErrorCode.RATE_LIMITED)
             response.headers["Retry-After"] = str(refusal.retry_after)
+        except PersistedQueryError as error:
+            response = _error_response(400, error.message, error.code)
         except Exception as error:
             # The database went away while authenticating (restart, failover): retryable.
             if not connection_lost(error):
@@ -166,9 +173,37 @@ class GraphQLView(GraphQL[Context, None]):
         context.reauthenticate = reauthenticate
         return None
 
+    def _unregistered(self, context: Context, query: str | None) -> bool:
+        """A client held to its registered operations asking for another one."""
+        principal = context.principal
+        return (
+            principal is not None
+            and principal.client_id in self.registered_only
+            and not self.persisted.is_registered(query)
+        )
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET by hash alone carries no `query` either: it is an operation, not the IDE.
+        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
+    async def parse_http_body(self, request: Any) -> Any:
+        data = await super().parse_http_body(request)  # a batch is refused in there
+        return self.persisted.resolve(data, over_get=request.method == "GET")
+
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
-        result = await super().execute_single(*args, **kwargs)
         context: Context = kwargs["context"]
+        if self._unregistered(context, kwargs["request_data"].query):
+            kwargs["sub_response"].status_code = 403
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        "This client may run its registered operations only.",
+                        extensions={"code": ErrorCode.FORBIDDEN.value},
+                    )
+                ],
+            )
+        result = await super().execute_single(*args, **kwargs)
         if context.retry_after is not None:
             kwargs["sub_response"].status_code = 429
             kwargs["sub_response"].headers["Retry-After"] = str(context.retry_after)
