@@ -118,6 +118,10 @@ class S3ContentStore:
         name = self._object(key)
         await asyncio.to_thread(self._client.delete_object, Bucket=self.bucket, Key=name)
 
+    async def sweep_partial_writes(self, seconds: float) -> int:
+        """Nothing to sweep: an object appears whole or not at all (PutObject is atomic)."""
+        return 0
+
     async def older_than(self, seconds: float) -> list[str]:
         """Keys of the objects written more than `seconds` ago (the server's LastModified
         against this host's clock: keep the garbage collector's grace well above any skew)."""

@@ -134,6 +134,9 @@ class Contents:
     async def remove(self, blob_key: str) -> None:
         await self._store.delete(blob_key)
 
+    async def sweep_partial_writes(self, *, grace_seconds: float) -> int:
+        return await self._store.sweep_partial_writes(grace_seconds)
+
     async def orphans(
         self, referenced: Callable[[list[str]], Awaitable[set[str]]], *, grace_seconds: float
     ) -> list[str]:

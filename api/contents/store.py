@@ -43,6 +43,10 @@ class ContentStore(Protocol):
         """Keys of blobs written more than `seconds` ago (for garbage collection)."""
         ...
 
+    async def sweep_partial_writes(self, seconds: float) -> int:
+        """Remove what writes cut short (a killed process) left more than `seconds` ago."""
+        ...
+
 
 class LocalContentStore:
     """Blobs as files under a folder: <space>/<digest>."""
@@ -74,6 +78,21 @@ class LocalContentStore:
 
     async def older_than(self, seconds: float) -> list[str]:
         return await asyncio.to_thread(self._older_than, seconds)
+
+    async def sweep_partial_writes(self, seconds: float) -> int:
+        return await asyncio.to_thread(self._sweep_partial_writes, seconds)
+
+    def _sweep_partial_writes(self, seconds: float) -> int:
+        """The temporary files of writes killed before their rename (`_write`)."""
+        if not self.root.exists():
+            return 0
+        limit = time.time() - seconds
+        removed = 0
+        for path in self.root.glob("*/.*.tmp"):
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def _older_than(self, seconds: float) -> list[str]:
         if not self.root.exists():

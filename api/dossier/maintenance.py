@@ -95,10 +95,12 @@ async def prune_idempotency_keys(database: Database, *, older_than: timedelta) -
 async def collect_garbage(
     database: Database, contents: Contents, *, grace: timedelta = timedelta(hours=1)
 ) -> int:
-    """Remove the blobs nothing points to (left by crashes, refused deposits and messages)."""
+    """Remove the blobs nothing points to (left by crashes, refused deposits and messages),
+    and the partial writes of a process killed while writing one."""
     orphans = await contents.orphans(
         lambda keys: referenced_blobs(database, keys), grace_seconds=grace.total_seconds()
     )
     for key in orphans:
         await contents.remove(key)
-    return len(orphans)
+    partial = await contents.sweep_partial_writes(grace_seconds=grace.total_seconds())
+    return len(orphans) + partial

@@ -80,6 +80,29 @@ async def test_orphan_blobs_are_collected_and_referenced_ones_kept(database, con
     assert contents._store._path(blob_key).exists()
 
 
+async def test_the_partial_write_of_a_killed_process_is_swept(database, contents) -> None:
+    import os
+    import time
+    from datetime import timedelta as delta
+
+    from api.dossier.maintenance import collect_garbage
+
+    patient = await factories.make_patient(database)
+    sealed = await contents.seal(patient.person_id, b"written whole")
+    whole = contents._store._path(sealed.blob_key)
+    # What `_write` leaves when the process dies before its rename.
+    partial = whole.with_name(f".{'0' * 64}.{os.getpid()}.tmp")
+    partial.write_bytes(b"half a docu")
+    assert await collect_garbage(database, contents) == 0 or partial.exists()  # recent: kept
+    assert partial.exists()
+    hour_ago = time.time() - 7200
+    os.utime(partial, (hour_ago, hour_ago))
+    await collect_garbage(database, contents)
+    assert not partial.exists()
+    await collect_garbage(database, contents, grace=delta(seconds=-1))
+    assert not whole.exists()  # the orphan itself, once past the grace
+
+
 def test_the_gc_command_runs(tmp_path, monkeypatch, capsys) -> None:
     from api.cli import main
 
