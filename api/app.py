@@ -32,6 +32,7 @@ from api.indicators.page import indicators_page
 from api.interop.routes import fhir_export
 from api.messaging.bus import bus_for
 from api.messaging.download import download_file
+from api.metrics import metrics_route
 from api.middleware import (
     BodySizeLimitMiddleware,
     RateLimitMiddleware,
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Route("/patients/{patient_id}/fhir-export", fhir_export, methods=["GET"]),
         Route("/agenda/{secret}.ics", agenda_feed, methods=["GET"]),
         Route("/indicators", indicators_page, methods=["GET"]),
+        Route("/metrics", metrics_route(settings, database), methods=["GET"]),
     ]
     if not settings.is_production:
         routes.append(Route("/", home, methods=["GET"]))

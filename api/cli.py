@@ -387,6 +387,7 @@ def _on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from api.logs import log_config
     from api.plugins import active
 
     problems = settings.production_problems()
@@ -409,6 +410,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=None if args.reload else (args.workers or settings.workers),
         reload=args.reload,
         log_level=settings.log_level,
+        log_config=log_config(settings.log_level, settings.log_format),
         proxy_headers=True,
     )
     return 0

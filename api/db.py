@@ -103,7 +103,7 @@ def connection_lost(error: BaseException) -> bool:
 def _engine_options(settings: Settings) -> dict[str, Any]:
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
     server_settings = {
         "statement_timeout": str(settings.db_statement_timeout_ms),
         "idle_in_transaction_session_timeout": str(settings.db_idle_in_transaction_timeout_ms),
@@ -119,6 +119,8 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
         # in flight (answered SERVICE_UNAVAILABLE, retryable), not one ping per statement.
         "pool_pre_ping": False,
         "pool_recycle": POOL_RECYCLE_SECONDS,
+        # Statement parameters hold patient data: never in error messages nor logs.
+        "hide_parameters": True,
         "connect_args": {
             "server_settings": server_settings,
             "command_timeout": settings.db_statement_timeout_ms / 1000 + 5,

@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ErrorCode
 from api.graphql.errors import error_body
+from api.logs import REQUEST_ID
 from api.ratelimits import RateLimits, Refused
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -31,6 +32,7 @@ class RequestIdMiddleware:
         offered = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = offered if _SAFE_REQUEST_ID.match(offered) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        REQUEST_ID.set(request_id)  # the logs of this request carry it
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -22,6 +22,7 @@ from limits.storage import storage_from_string
 
 from api.errors import RateLimited
 from api.identity.principal import Principal, PrincipalKind
+from api.metrics import RATE_LIMITED
 from api.settings import Settings
 
 logger = logging.getLogger("api.ratelimits")
@@ -82,6 +83,7 @@ class RateLimits:
         reset_at, _ = await self._limiter.get_window_stats(rule, key)
         retry_after = max(1, math.ceil(reset_at - time.time()))
         logger.info("rate limited: %s (%s)", what, rule)
+        RATE_LIMITED.labels(limit=key.split(":", 1)[0]).inc()
         raise Refused(f"Too many requests: {what} ({rule}). Retry in {retry_after} s.", retry_after)
 
     async def request_from(self, ip: str, *, oauth: bool) -> None:
@@ -111,6 +113,7 @@ class RateLimits:
         """Before checking a password: refused while either failure count is spent."""
         for rule, key, what in self._login_rules(handle, ip):
             if not await self._limiter.test(rule, key):
+                RATE_LIMITED.labels(limit=key.split(":", 1)[0]).inc()
                 reset_at, _ = await self._limiter.get_window_stats(rule, key)
                 retry_after = max(1, math.ceil(reset_at - time.time()))
                 raise Refused(f"Too many failed logins: {what}. Retry in {retry_after} s.", retry_after)

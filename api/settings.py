@@ -174,6 +174,16 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")
     log_level: str = "info"
 
+    log_format: str = Field(
+        default="text",
+        pattern="^(text|json)$",
+        description="Logs as text lines or JSON objects (one per line).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that /metrics requires; unset: /metrics answers in development only.",
+    )
+
     query_max_depth: int = Field(default=8, ge=1, description="Deepest field nesting.")
     query_max_aliases: int = Field(default=15, ge=0, description="Aliases per document.")
     query_max_tokens: int = Field(default=2000, ge=10, description="Lexical tokens.")
@@ -250,7 +260,12 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "s3_endpoint_url", "s3_bucket", "s3_access_key_id", "s3_secret_access_key", mode="before"
+        "s3_endpoint_url",
+        "s3_bucket",
+        "s3_access_key_id",
+        "s3_secret_access_key",
+        "metrics_token",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -45,6 +45,8 @@ class Context:
     rate_limits: RateLimits | None = None
     # What the operation costs (api.graphql.cost), set once it has been validated.
     query_cost: int = 0
+    # The name of the operation run, as its document says (for the metrics).
+    operation_name: str | None = None
     # Set when a limit refused the request: the view answers 429 with Retry-After.
     retry_after: int | None = None
 

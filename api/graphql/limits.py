@@ -176,6 +176,11 @@ class QueryLimits(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
+        document = context.graphql_document
+        if document is not None and hasattr(context.context, "operation_name"):
+            # The name of the operation run, for the metrics (clients rarely send it apart).
+            operation, _ = operation_of(document.definitions, context.operation_name)
+            context.context.operation_name = operation.name.value if operation and operation.name else None
         # Rules may differ per request (introspection allowed or not): part of the key.
         key = (context.query or "", tuple(context.validation_rules))
         errors = self._memo.get(key)

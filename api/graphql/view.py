@@ -8,6 +8,7 @@ text or a 500.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from cross_web import HTTPException
@@ -35,6 +36,7 @@ from api.identity.principal import Principal
 from api.identity.service import authenticate, bearer_token
 from api.identity.tokens import AccessTokens
 from api.messaging.bus import MessageBus
+from api.metrics import record_operation
 from api.ratelimits import RateLimits, Refused
 from api.settings import Settings
 
@@ -203,7 +205,13 @@ class GraphQLView(GraphQL[Context, None]):
                     )
                 ],
             )
+        started = time.perf_counter()
         result = await super().execute_single(*args, **kwargs)
+        record_operation(
+            context.operation_name or kwargs["request_data"].operation_name,
+            _outcome(result),
+            time.perf_counter() - started,
+        )
         if context.retry_after is not None:
             kwargs["sub_response"].status_code = 429
             kwargs["sub_response"].headers["Retry-After"] = str(context.retry_after)
@@ -232,6 +240,15 @@ class GraphQLView(GraphQL[Context, None]):
                     ],
                 )
         return result
+
+
+def _outcome(result: Any) -> str:
+    """ok, or the code of the first error (as the answer shows it)."""
+    errors = getattr(result, "errors", None)
+    if not errors:
+        return "ok"
+    extensions = getattr(errors[0], "extensions", None) or {}
+    return str(extensions.get("code", "UNKNOWN"))
 
 
 # Headers a browser cannot send cross-site without a CORS preflight.

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api.db import new_id
 from api.journal.models import JournalEntry, JournalHead
 from api.journal.records import GENESIS_HASH, AccessAction, JournalRecord, StoredEntry, entry_hash
+from api.metrics import JOURNAL_ENTRIES
 
 
 async def append(connection: AsyncConnection, records: Sequence[JournalRecord]) -> list[StoredEntry]:
@@ -32,6 +33,7 @@ async def append(connection: AsyncConnection, records: Sequence[JournalRecord]) 
         by_space.setdefault(record.patient_id, []).append(record)
     for patient_id in sorted(by_space):  # a fixed order: two writers never lock in opposite orders
         stored.extend(await _append_to_space(connection, patient_id, by_space[patient_id]))
+    JOURNAL_ENTRIES.inc(len(stored))
     return stored
 
 
