@@ -490,14 +490,16 @@ async def _replaceable(access: Access, granted: SpaceAccess, document_id: uuid.U
 
 
 async def _located(
-    access: Access, document_id: uuid.UUID, action: Action
+    access: Access, document_id: uuid.UUID, action: Action, *, space: uuid.UUID | None = None
 ) -> tuple[DocumentRecord, str, DocumentDecision]:
     """One document, its blob key and the decision for this action; NOT_FOUND when
-    it does not exist or is invisible to the principal, so the two look alike."""
+    it does not exist or is invisible to the principal, so the two look alike.
+    With `space`, a document of another space does not exist either."""
+    query = select(*COLUMNS, Document.blob_key).where(Document.id == document_id)
+    if space is not None:
+        query = query.where(Document.patient_id == space)
     async with access.database.read() as connection:
-        row = (
-            await connection.execute(select(*COLUMNS, Document.blob_key).where(Document.id == document_id))
-        ).first()
+        row = (await connection.execute(query)).first()
     if row is None:
         raise NotFound("No such document.")
     record, blob_key = DocumentRecord(*row[:-1]), row[-1]
@@ -602,9 +604,13 @@ def _after(
     return or_(key < position.key, and_(key == position.key, later_id), *tail)
 
 
-async def read_document(access: Access, document_id: uuid.UUID) -> DocumentRecord:
-    """One document; NOT_FOUND when it does not exist or the principal may not see it."""
-    record, _, _ = await _located(access, document_id, Action.READ)
+async def read_document(
+    access: Access, document_id: uuid.UUID, *, space: uuid.UUID | None = None
+) -> DocumentRecord:
+    """One document; NOT_FOUND when it does not exist or the principal may not see it,
+    and, with `space`, when it is not a document of that space: looked up there, before
+    any decision on its own space and before its read is journaled."""
+    record, _, _ = await _located(access, document_id, Action.READ, space=space)
     granted = await access.space(record.patient_id, Action.READ, SpacePart.DOCUMENTS)  # FORBIDDEN outside
     access.read(granted, "Document", record.id)
     return record

@@ -313,10 +313,10 @@ class PatientDossierFields(PatientFields):
         **scoped(Scope.DOCUMENTS_READ),
     )
     async def document(self, info: Info, id: strawberry.ID) -> Document | None:
-        record = await service.read_document(info.context.require_access(), decode_id(id, "Document")[1])
-        if record.patient_id != self.record.id:
-            return None
-        return Document.from_record(record)
+        access = info.context.require_access()
+        return Document.from_record(
+            await service.read_document(access, decode_id(id, "Document")[1], space=self.record.id)
+        )
 
 
 @strawberry.input(description="A document to deposit (GraphQL multipart request).")
