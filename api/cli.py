@@ -152,6 +152,16 @@ def _add_service_commands(commands: Commands) -> None:
     )
     outbox.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     outbox.set_defaults(run=_outbox)
+    outbox_commands = outbox.add_subparsers(title="outbox commands", metavar="SUBCOMMAND")
+    deliver = outbox_commands.add_parser(
+        "deliver",
+        help="send the pending notices by e-mail (SMTP)",
+        description="Send every pending notice to its patient's notification address through "
+        "ESPACE_SMTP_HOST, at least once, backing off after failures; with --follow, keep going.",
+    )
+    deliver.add_argument("--follow", action="store_true", help="keep running, every --interval seconds")
+    deliver.add_argument("--interval", type=_positive(float, "--interval"), default=10.0)
+    deliver.set_defaults(run=_outbox_deliver)
 
 
 def _add_plugin_commands(commands: Commands) -> None:
@@ -670,6 +680,29 @@ def _import_reimbursements(settings: Settings, args: argparse.Namespace) -> int:
         f"{args.file}: {report.imported} line(s) imported into {report.spaces} space(s); "
         f"{report.already} already there."
     )
+    return 0
+
+
+def _outbox_deliver(settings: Settings, args: argparse.Namespace) -> int:
+    from api.notifications.delivery import SmtpSender, deliver
+
+    if settings.smtp_host is None:
+        raise CommandError("set ESPACE_SMTP_HOST (and the other ESPACE_SMTP_... settings) to send notices")
+    sender = SmtpSender(settings)
+
+    async def run(database: Database) -> None:
+        while True:
+            report = await deliver(database, settings, sender)
+            print(
+                f"Notices: {report.sent} sent, {report.without_address} without an address, "
+                f"{report.failed} failed ({report.parked} parked).",
+                flush=True,
+            )
+            if not args.follow:
+                return
+            await asyncio.sleep(args.interval)
+
+    _on_database(settings, run)
     return 0
 
 

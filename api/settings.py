@@ -174,6 +174,20 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")
     log_level: str = "info"
 
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server of the e-mail notices; unset: `espace outbox deliver` refuses."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port (587: submission).")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str | None = Field(default=None, description="SMTP login, when the server asks for one.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_timeout_seconds: float = Field(default=5.0, gt=0, le=30, description="Per SMTP operation.")
+    mail_from: str = Field(
+        default="Espace Santé <ne-pas-repondre@espace-sante.example>", description="From of the notices."
+    )
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, description="Failed sends of a notice before it is parked (left undelivered)."
+    )
     log_format: str = Field(
         default="text",
         pattern="^(text|json)$",
@@ -265,6 +279,9 @@ class Settings(BaseSettings):
         "s3_access_key_id",
         "s3_secret_access_key",
         "metrics_token",
+        "smtp_host",
+        "smtp_username",
+        "smtp_password",
         mode="before",
     )
     @classmethod

@@ -104,6 +104,8 @@ class AccessPreferences(Base):
     refuses_emergency_access: Mapped[bool] = mapped_column(Boolean, default=False)
     notify_new_professional: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_new_document: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where notices go by e-mail (never what they are about: see api/notifications).
+    notification_email: Mapped[str | None] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

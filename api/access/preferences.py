@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -14,12 +15,29 @@ from api.db import utcnow
 from api.errors import BadUserInput
 from api.journal.records import AccessAction
 
+# A plain address (RFC 5321's 254 characters at most): a notice is sent there, nothing else.
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Preferences:
     refuses_emergency_access: bool = False
     notify_new_professional: bool = True
     notify_new_document: bool = True
+    notification_email: str | None = None
+
+
+def checked_email(value: str) -> str | None:
+    """The address to keep; None clears it (an empty string); BAD_USER_INPUT otherwise."""
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise BadUserInput("An e-mail address, e.g. nadia@example.fr.", field="notificationEmail")
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
 
 
 async def read_preferences(access: Access, patient_id: uuid.UUID) -> Preferences:
@@ -31,6 +49,7 @@ async def read_preferences(access: Access, patient_id: uuid.UUID) -> Preferences
                     AccessPreferences.refuses_emergency_access,
                     AccessPreferences.notify_new_professional,
                     AccessPreferences.notify_new_document,
+                    AccessPreferences.notification_email,
                 ).where(AccessPreferences.patient_id == patient_id)
             )
         ).first()
@@ -45,9 +64,11 @@ async def update_preferences(
     refuses_emergency_access: bool | None = None,
     notify_new_professional: bool | None = None,
     notify_new_document: bool | None = None,
+    notification_email: str | None = None,
 ) -> None:
+    """Omitted (None) fields stay; an empty `notification_email` clears it."""
     granted = await patient_side(access, patient_id, Action.UPDATE)
-    changes = {
+    changes: dict[str, object] = {
         key: value
         for key, value in {
             "refuses_emergency_access": refuses_emergency_access,
@@ -56,6 +77,8 @@ async def update_preferences(
         }.items()
         if value is not None
     }
+    if notification_email is not None:
+        changes["notification_email"] = checked_email(notification_email)
     if not changes:
         raise BadUserInput("Nothing to change.")
     async with access.database.session() as session:

@@ -68,6 +68,9 @@ class AccessPreferences:
         description="Be told of a first access by a new professional."
     )
     notify_new_document: bool = strawberry.field(description="Be told of every new document.")
+    notification_email: str | None = strawberry.field(
+        description="Where notices are sent by e-mail (they never say more than that the space changed)."
+    )
 
 
 @strawberry.type(description="An emergency opening of a space by a professional (bris de glace).")
@@ -132,6 +135,7 @@ class PatientAccessFields(PatientFields):
             refuses_emergency_access=found.refuses_emergency_access,
             notify_new_professional=found.notify_new_professional,
             notify_new_document=found.notify_new_document,
+            notification_email=found.notification_email,
         )
 
 
@@ -182,6 +186,9 @@ class UpdateAccessPreferencesInput:
         default=None, description="Notices of new professionals."
     )
     notify_new_document: bool | None = strawberry.field(default=None, description="Notices of new documents.")
+    notification_email: str | None = strawberry.field(
+        default=None, description="Where notices go by e-mail; an empty string stops them."
+    )
 
 
 async def _patient(info: Info, patient_id: uuid.UUID) -> Patient | None:
@@ -310,6 +317,7 @@ class AccessMutation:
                 refuses_emergency_access=input.refuses_emergency_access,
                 notify_new_professional=input.notify_new_professional,
                 notify_new_document=input.notify_new_document,
+                notification_email=input.notification_email,
             )
         except BadUserInput as error:
             return PatientPayload(patient=None, user_errors=UserError.from_error(error))

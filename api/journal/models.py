@@ -73,6 +73,8 @@ class OutboxEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # After a failed delivery, not tried again before this (backing off).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class HookState(Base):

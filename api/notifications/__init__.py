@@ -1,0 +1,1 @@
+"""Notices to patients, delivered from the outbox (e-mail)."""
