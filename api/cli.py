@@ -871,6 +871,7 @@ def _keys_rewrap(settings: Settings, args: argparse.Namespace) -> int:
 
 def _keys_generate(settings: Settings, args: argparse.Namespace) -> int:
     import base64
+    import secrets
 
     from api.contents.crypto import new_key
     from api.identity.keys import generate_signing_key_pem
@@ -878,4 +879,5 @@ def _keys_generate(settings: Settings, args: argparse.Namespace) -> int:
     pem = generate_signing_key_pem().strip().replace("\n", "\\n")
     print(f'ESPACE_TOKEN_SIGNING_KEY="{pem}"')
     print(f"ESPACE_CONTENT_MASTER_KEY={base64.b64encode(new_key()).decode()}")
+    print(f"ESPACE_METRICS_TOKEN={secrets.token_urlsafe(32)}")
     return 0

@@ -223,6 +223,12 @@ class Settings(BaseSettings):
         description="Origins (scheme://host[:port]) whose pages may call the API from a browser, "
         "comma-separated; unset: none, the API's own origin only. https:// only in production.",
     )
+    query_max_fields: int = Field(
+        default=300,
+        ge=1,
+        description="Fields per document, fragments expanded (introspection's not counted).",
+    )
+    query_max_directives: int = Field(default=20, ge=0, description="Directives per document.")
     query_max_cost: int = Field(
         default=5000,
         ge=1,

@@ -145,7 +145,8 @@ def test_invalid_settings_are_reported(cli_env, monkeypatch, capsys) -> None:
 def test_keys_generate_prints_a_usable_signing_key(cli_env, monkeypatch, capsys) -> None:
     assert main(["keys", "generate"]) == 0
     lines = dict(line.partition("=")[::2] for line in capsys.readouterr().out.strip().splitlines())
-    assert set(lines) == {"ESPACE_TOKEN_SIGNING_KEY", "ESPACE_CONTENT_MASTER_KEY"}
+    assert set(lines) == {"ESPACE_TOKEN_SIGNING_KEY", "ESPACE_CONTENT_MASTER_KEY", "ESPACE_METRICS_TOKEN"}
+    assert len(lines["ESPACE_METRICS_TOKEN"]) >= 40
     pem = lines["ESPACE_TOKEN_SIGNING_KEY"].strip('"').replace("\\n", "\n")
     assert len(parse_master_key(lines["ESPACE_CONTENT_MASTER_KEY"])) == 32
     settings = Settings(_env_file=None, var_dir=cli_env, env="production", token_signing_key=pem)

@@ -22,6 +22,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
     parse,
@@ -83,15 +84,60 @@ def alias_count(
     return total
 
 
-def limit_errors(document: DocumentNode, *, max_depth: int, max_aliases: int) -> list[GraphQLError]:
+def field_count(
+    selection_set: SelectionSetNode | None, fragments: Fragments, seen: frozenset[str] = frozenset()
+) -> int:
+    """Fields selected, fragments counted where they are spread; what an introspection
+    field selects is not counted (GraphiQL's own query is large, and bounded)."""
+    if selection_set is None:
+        return 0
+    total = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            introspection = selection.name.value in ("__schema", "__type")
+            total += 1 + (0 if introspection else field_count(selection.selection_set, fragments, seen))
+        elif isinstance(selection, InlineFragmentNode):
+            total += field_count(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is not None and name not in seen:
+                total += field_count(fragment.selection_set, fragments, seen | {name})
+    return total
+
+
+def directive_count(node: Node) -> int:
+    """Directives anywhere in the document (repeating one a thousand times costs the
+    validation as much as a thousand fields)."""
+    total = len(getattr(node, "directives", None) or ())
+    for key in node.keys:
+        value = getattr(node, key, None)
+        if isinstance(value, Node):
+            total += directive_count(value)
+        elif isinstance(value, tuple | list):
+            total += sum(directive_count(item) for item in value if isinstance(item, Node))
+    return total
+
+
+def limit_errors(
+    document: DocumentNode, *, max_depth: int, max_aliases: int, max_fields: int, max_directives: int
+) -> list[GraphQLError]:
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    directives = directive_count(document)
+    if directives > max_directives:
+        return [
+            _too_complex(f"The query uses {directives} directives; at most {max_directives} are allowed.")
+        ]
     depth = max((selection_depth(op.selection_set, fragments) for op in operations), default=0)
     if depth > max_depth:
         return [_too_complex(f"The query is {depth} levels deep; at most {max_depth} are allowed.")]
     aliases = sum(alias_count(op.selection_set, fragments) for op in operations)
     if aliases > max_aliases:
         return [_too_complex(f"The query uses {aliases} aliases; at most {max_aliases} are allowed.")]
+    fields = sum(field_count(op.selection_set, fragments) for op in operations)
+    if fields > max_fields:
+        return [_too_complex(f"The query selects {fields} fields; at most {max_fields} are allowed.")]
     return []
 
 
@@ -136,11 +182,15 @@ class QueryLimits(SchemaExtension):
         max_aliases: int,
         max_tokens: int,
         max_cost: int,
+        max_fields: int,
+        max_directives: int,
         memo: _Memo,
         parse: Callable[..., DocumentNode],
     ) -> None:
         self._parse = parse
         self._max_cost = max_cost
+        self._max_fields = max_fields
+        self._max_directives = max_directives
         self._max_depth = max_depth
         self._max_aliases = max_aliases
         self._max_tokens = max_tokens
@@ -148,7 +198,15 @@ class QueryLimits(SchemaExtension):
 
     @classmethod
     def factory(
-        cls, *, max_depth: int, max_aliases: int, max_tokens: int, max_cost: int, cache_size: int
+        cls,
+        *,
+        max_depth: int,
+        max_aliases: int,
+        max_tokens: int,
+        max_cost: int,
+        max_fields: int,
+        max_directives: int,
+        cache_size: int,
     ) -> Callable[[], QueryLimits]:
         memo = _Memo(cache_size)
         parse_cached = lru_cache(maxsize=cache_size)(parse)
@@ -157,6 +215,8 @@ class QueryLimits(SchemaExtension):
             max_aliases=max_aliases,
             max_tokens=max_tokens,
             max_cost=max_cost,
+            max_fields=max_fields,
+            max_directives=max_directives,
             memo=memo,
             parse=parse_cached,
         )
@@ -188,7 +248,13 @@ class QueryLimits(SchemaExtension):
             document = context.graphql_document
             if document is None:  # strawberry parses before validating; never here
                 raise RuntimeError("validation reached without a parsed document")
-            errors = limit_errors(document, max_depth=self._max_depth, max_aliases=self._max_aliases)
+            errors = limit_errors(
+                document,
+                max_depth=self._max_depth,
+                max_aliases=self._max_aliases,
+                max_fields=self._max_fields,
+                max_directives=self._max_directives,
+            )
             if not errors:
                 errors = validate_document(context.schema._schema, document, context.validation_rules)[:1]
             self._memo.put(key, errors)

@@ -87,6 +87,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
             max_aliases=settings.query_max_aliases,
             max_tokens=settings.query_max_tokens,
             max_cost=settings.query_max_cost,
+            max_fields=settings.query_max_fields,
+            max_directives=settings.query_max_directives,
             cache_size=settings.query_cache_size,
         ),
         QueryBudget,

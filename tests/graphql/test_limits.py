@@ -88,9 +88,25 @@ async def test_fragment_cycles_do_not_hang_the_limits(gql) -> None:
 
 
 async def test_only_the_first_validation_error_is_returned(gql) -> None:
-    query = "{ " + " ".join(f"viewer @nope{i} {{ kind }}" for i in range(50)) + " }"
+    query = "{ " + " ".join(f"viewer @nope{i} {{ kind }}" for i in range(15)) + " }"
     body = await gql(query, as_="nadia")
     assert error_codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert len(body["errors"]) == 1
+    # Past ESPACE_QUERY_MAX_DIRECTIVES, refused before validation does that work.
+    many = "{ " + " ".join(f"viewer @nope{i} {{ kind }}" for i in range(50)) + " }"
+    assert error_codes(await gql(many, as_="nadia")) == ["QUERY_TOO_COMPLEX"]
+
+
+async def test_fields_past_the_maximum_are_refused_fragments_expanded(gql, settings) -> None:
+    assert settings.query_max_fields == 300
+    fragment = "fragment F on Viewer { " + "kind " * 20 + "}"
+
+    def spread(times: int) -> str:  # each spread: the viewer and its 20 fields
+        return "{ " + " ".join(f"a{n}: viewer {{ ...F }}" for n in range(times)) + " } " + fragment
+
+    assert "errors" not in await gql(spread(14), as_="nadia")  # 14 x 21 = 294 fields
+    assert error_codes(await gql(spread(15), as_="nadia")) == ["QUERY_TOO_COMPLEX"]  # 315
+    assert error_codes(await gql("{ " + "__typename " * 301 + "}", as_="nadia")) == ["QUERY_TOO_COMPLEX"]
 
 
 async def test_graphiql_introspection_passes_the_limits(gql) -> None:
