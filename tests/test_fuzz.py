@@ -359,6 +359,22 @@ async def test_generated_queries(
     await _check_spaces(world, persona, body, allowed)
 
 
+async def test_the_space_check_sees_a_node_of_another_space(world: World) -> None:
+    """The property itself: a document of nadia's space in parent's answer is caught, wherever it sits."""
+    documents = next(table for table in _owned_tables() if table.name == "documents")
+    async with world.database.read() as connection:
+        document, owner = (await connection.execute(select(documents.c.id, documents.c.patient_id))).first()
+    body = {"data": {"node": {"document": {"replaces": [{"id": encode_id("Document", document)}]}}}}
+    parent = next(persona for persona in PERSONAS if persona.name == "parent")
+    with pytest.raises(AssertionError, match="parent got a Document of another space"):
+        await _check_spaces(world, parent, body, {uuid.uuid4()})
+    await _check_spaces(world, parent, body, {owner})
+    # A sentence quoting an id is not the id.
+    await _check_spaces(
+        world, parent, {"data": {"m": f"'{encode_id('Patient', owner)}' is not valid."}}, set()
+    )
+
+
 @pytest.mark.parametrize("persona", PERSONAS, ids=lambda persona: persona.name)
 @settings(FUZZ, max_examples=MUTATION_EXAMPLES)
 @given(data=st.data())
