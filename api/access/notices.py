@@ -11,12 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api.access.models import AccessPreferences, SpaceVisitor
 from api.db import utcnow
 from api.journal import outbox
-from api.journal.records import JournalRecord
+from api.journal.records import AccessAction, JournalRecord
 
 
 async def notify_first_professional_access(connection: AsyncConnection, records: list[JournalRecord]) -> None:
     """Queue a notice the first time each professional accesses a space."""
-    visits = {(r.patient_id, r.professional_id): r for r in records if r.professional_id is not None}
+    visits = {
+        (r.patient_id, r.professional_id): r
+        for r in records
+        if r.professional_id is not None and r.action is not AccessAction.DENIED  # a refusal is no visit
+    }
     for (patient_id, professional_id), record in sorted(visits.items(), key=lambda item: str(item[0])):
         if professional_id is None or not await _first_visit(connection, patient_id, professional_id):
             continue

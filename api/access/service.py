@@ -19,6 +19,7 @@ from api.access.facts import SpaceFacts, SpaceFactsLoader
 from api.access.models import Representation
 from api.access.notices import notify_first_professional_access
 from api.access.policy import (
+    REPRESENTATIVE_RELATIONS,
     Action,
     Relation,
     SpaceDecision,
@@ -81,12 +82,41 @@ class Access:
         self._facts.clear(patient_id)
 
     async def space(self, patient_id: uuid.UUID, action: Action, part: SpacePart) -> SpaceAccess:
-        """The access, or FORBIDDEN: the same answer whether the space exists or not."""
+        """The access, or FORBIDDEN: the same answer whether the space exists or not
+        (a refusal on a space that exists is journaled there)."""
         facts = await self.facts(patient_id)
         decision = space_decision(self.principal, facts, action, part, utcnow())
         if not decision.allowed:
+            self.denied(facts, part.value.capitalize())
             raise Forbidden("You may not open this space.")
         return SpaceAccess(patient_id, facts, decision)
+
+    def denied(self, facts: SpaceFacts, object_type: str, object_id: object | None = None) -> None:
+        """Journal a refused attempt on a space that exists, written at the end of the
+        request like the reads. Not for its patient nor their representatives: what
+        they are refused is what is hidden from them, which their journal must not show."""
+        if not facts.exists:
+            return
+        relation = relation_of(self.principal, facts, utcnow())
+        if relation is Relation.SELF or relation in REPRESENTATIVE_RELATIONS:
+            return
+        principal = self.principal
+        self.journal.add(
+            JournalRecord(
+                patient_id=facts.patient_id,
+                at=utcnow(),
+                actor_kind=principal.kind.value,
+                actor_account_id=principal.account_id,
+                actor_name=principal.app_name or principal.display_name,
+                client_id=principal.client_id,
+                action=AccessAction.DENIED,
+                object_type=object_type,
+                object_id=str(object_id) if object_id is not None else None,
+                professional_id=principal.professional_id,
+                profession=principal.profession,
+                organization_name=principal.organization_name,
+            )
+        )
 
     async def relation(self, patient_id: uuid.UUID) -> Relation:
         return relation_of(self.principal, await self.facts(patient_id), utcnow())

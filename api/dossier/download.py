@@ -8,6 +8,7 @@ content route alike (a message's files too).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -29,6 +30,8 @@ STATUS = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.BAD_USER_INPUT: 400,
 }
+
+logger = logging.getLogger("api.dossier")
 
 
 def error_response(error: EspaceError) -> JSONResponse:
@@ -77,6 +80,7 @@ async def serve_signed(
         wanted = uuid.UUID(object_id)
     except ValueError:
         return JSONResponse(error_body(missing, ErrorCode.NOT_FOUND), status_code=404)
+    access: Access | None = None
     try:
         link = request.query_params.get("link")
         if not link:
@@ -87,12 +91,23 @@ async def serve_signed(
         record, content = await fetch(access, wanted)
         await access.flush()  # the journal first: no entry, no bytes
     except EspaceError as error:
+        if access is not None:
+            await _journal_refusal(access)
         return error_response(error)
     except ContentIntegrityError:
         return integrity_failure()
     return content_response(
         content, mime_type=record.mime_type, file_name=record.file_name, sha256=record.sha256
     )
+
+
+async def _journal_refusal(access: Access) -> None:
+    """A refusal on a real space is journaled too; if the journal cannot be written, the
+    refusal is answered all the same (it gives nothing away) and the failure logged."""
+    try:
+        await access.flush()
+    except Exception:
+        logger.exception("the journal entry of a refused download could not be written")
 
 
 async def download(request: Request) -> Response:

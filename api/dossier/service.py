@@ -506,6 +506,8 @@ async def _located(
     facts = await access.facts(record.patient_id)
     decision = document_decision(access.principal, facts, record.facts, action, utcnow())
     if decision is DocumentDecision.INVISIBLE:
+        # Journaled without its id: which documents are kept from whom is not for the journal to tell.
+        access.denied(facts, "Document")
         raise NotFound("No such document.")
     return record, blob_key, decision
 

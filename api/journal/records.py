@@ -21,6 +21,8 @@ class AccessAction(StrEnum):
     EMERGENCY_OPEN = "EMERGENCY_OPEN"
     EXPORT = "EXPORT"
     IMPORT = "IMPORT"
+    # An attempt the policy refused, on a space that exists.
+    DENIED = "DENIED"
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,6 +104,7 @@ async def _located(
         raise NotFound("No such thread.")
     granted = await access.space(thread.patient_id, action, SpacePart.MESSAGES)
     if not rules.may_see(access.principal, granted, participants):
+        access.denied(granted.facts, "Thread")  # without its id, like a document kept from someone
         raise NotFound("No such thread.")
     return granted, thread, participants
 

@@ -164,6 +164,7 @@ async def read_reimbursement(access: Access, reimbursement_id: uuid.UUID) -> Rei
             await connection.execute(_visible(granted).where(Reimbursement.id == reimbursement_id))
         ).first()
     if row is None:
+        access.denied(granted.facts, "Reimbursement")  # withheld from this reader
         raise NotFound("No such reimbursement.")
     access.read(granted, "Reimbursement", reimbursement_id)
     return ReimbursementRecord(*row)

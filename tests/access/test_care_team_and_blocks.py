@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 from api.access.models import CareRole
+from api.graphql.ids import encode_id
 from tests import factories
 from tests.conftest import error_codes
 from tests.journal.helpers import entries, events
@@ -21,7 +24,9 @@ async def test_a_professional_outside_the_care_team_is_forbidden(gql, database, 
     outsider = await factories.make_professional(database)
     body = await gql(READ, {"id": patient.global_id}, token=await token_of(outsider))
     assert error_codes(body) == ["FORBIDDEN"]
-    assert await entries(database, patient.person_id) == []
+    # The attempt is in the patient's journal, as a refusal: nothing was read.
+    journal = await entries(database, patient.person_id)
+    assert [(entry.action, entry.actor_account_id) for entry in journal] == [("DENIED", outsider.account_id)]
 
 
 async def test_the_demo_cardiologist_is_forbidden_on_nadia_and_told_her_id_by_ins(gql, database) -> None:
@@ -183,7 +188,11 @@ async def test_a_professional_self_declares_with_recorded_consent(gql, database,
     assert body["data"]["declareCareRelationship"]["userErrors"] == []
     assert "errors" not in await gql(READ, {"id": patient.global_id}, token=token)
     logged = await entries(database, patient.person_id)
-    assert [(e.action, e.object_type) for e in logged][:1] == [("CREATE", "CareRelationship")]
+    # The read refused before the declaration, then the declaration.
+    assert [(e.action, e.object_type) for e in logged][:2] == [
+        ("DENIED", "Identity"),
+        ("CREATE", "CareRelationship"),
+    ]
     assert len(await events(database, patient.person_id, "access.care_relationship_declared")) == 1
 
 
@@ -271,3 +280,26 @@ async def test_concurrent_identical_blocks_never_fail_with_an_internal_error(gql
         token=token,
     )
     assert check["data"]["patient"]["blockedProfessionals"] == [{"id": professional.global_id}]
+
+
+async def test_refused_attempts_on_real_spaces_are_journaled_and_nothing_else(
+    gql, database, token_of
+) -> None:
+    """Issue #10: an attempt the policy refuses on a space that exists is in that
+    space's journal (DENIED, the part or the kind of object, never a hidden object's
+    id); an unknown id journals nothing; the patient's own refusals are not journaled
+    (what is hidden from them must not show there); a refusal is no first visit."""
+    patient = await factories.make_patient(database)
+    outsider = await factories.make_professional(database)
+    token = await token_of(outsider)
+
+    assert error_codes(await gql(READ, {"id": patient.global_id}, token=token)) == ["FORBIDDEN"]
+    unknown = encode_id("Patient", uuid.uuid4())
+    assert error_codes(await gql(READ, {"id": unknown}, token=token)) == ["FORBIDDEN"]
+
+    journal = await entries(database, patient.person_id)
+    assert [(e.action, e.object_type, e.object_id, e.actor_kind) for e in journal] == [
+        ("DENIED", "Identity", None, "PROFESSIONAL")
+    ]
+    assert await events(database, patient.person_id, "access.first_professional_access") == []
+    assert await entries(database, uuid.UUID(int=0)) == []

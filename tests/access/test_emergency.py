@@ -38,8 +38,10 @@ async def test_an_emergency_access_opens_the_space_journals_with_its_reason_and_
 
     assert "errors" not in await gql(READ, {"id": patient.global_id}, token=token)
     logged = await entries(database, patient.person_id)
-    # The opening, the payload's read, then the read above: each with the reason.
+    # The refused read before, the opening, the payload's read, then the read above
+    # (each of these three with the reason).
     assert [(e.action, e.object_type, e.emergency, e.reason) for e in logged] == [
+        ("DENIED", "Identity", False, None),
         ("EMERGENCY_OPEN", "EmergencyAccess", True, REASON),
         ("READ", "Patient", True, REASON),
         ("READ", "Patient", True, REASON),

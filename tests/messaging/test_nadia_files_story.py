@@ -77,12 +77,17 @@ async def test_the_gp_sends_a_lab_note_that_lands_in_the_dossier_too(
     listing = await gql(DOCUMENTS, {"id": nadia.global_id, "q": None}, token=pharmacist_token)
     assert listing["data"]["patient"]["documents"]["totalCount"] == 0
 
-    journal = {(e.action, e.object_type, e.professional_id) for e in await entries(database, nadia.person_id)}
+    logged = await entries(database, nadia.person_id)
+    journal = {(e.action, e.object_type, e.professional_id) for e in logged}
     assert {("CREATE", "Thread", gp.person_id), ("CREATE", "Document", gp.person_id)} <= journal
+    # The pharmacist read nothing of it; her refused attempts (the thread's messages, the note)
+    # are journaled, without the ids of what is kept from her.
     assert not any(
         professional == pharmacist.person_id
-        for _, kind, professional in journal
-        if kind in {"Thread", "Message", "MessageFile", "Document"}
+        for action, kind, professional in journal
+        if kind in {"Thread", "Message", "MessageFile", "Document"} and action != "DENIED"
     )
+    refused = [e for e in logged if e.action == "DENIED" and e.professional_id == pharmacist.person_id]
+    assert sorted((e.object_type, e.object_id) for e in refused) == [("Document", None), ("Thread", None)]
     blobs = [p.read_bytes() for p in Path(settings.resolved_content_dir).rglob("*") if p.is_file()]  # noqa: ASYNC240
     assert not any(b"metformine" in blob for blob in blobs)
