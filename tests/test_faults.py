@@ -106,7 +106,11 @@ async def test_deposits_survive_the_database_dropping_every_connection(
         "query($id: ID!) { patient(id: $id) { documents(first: 100) "
         "{ totalCount edges { node { id title } } } } }"
     )
-    body = await gql(listing, {"id": patient.global_id}, token=token)
+    for _ in range(5):  # the first request after the last drop may meet a dead connection: retried
+        body = await gql(listing, {"id": patient.global_id}, token=token)
+        if "data" in body and not body.get("errors"):
+            break
+        assert error_codes(body) == ["SERVICE_UNAVAILABLE"], body
     documents = body["data"]["patient"]["documents"]
     assert documents["totalCount"] == DEPOSITS
     assert {edge["node"]["id"] for edge in documents["edges"]} == set(acknowledged.values())
