@@ -3,20 +3,11 @@ runner, the reference endpoint (which answers the dashboard's shape) and the tes
 
 from __future__ import annotations
 
-# The patient's home page. The reference endpoint returns this exact shape.
-DASHBOARD = """query Dashboard($year: Int!) {
-  patient {
-    displayName
-    documents(first: 20) {
-      edges { node { title typeCode serviceDate author { displayName profession organization { name } } } }
-    }
-    agenda(first: 5, filter: {statuses: [DUE, UPCOMING]}) {
-      edges { node { title kind dueDate startsAt status } }
-    }
-    threads(first: 10) { edges { node { subject lastMessageAt unreadCount } } }
-    reimbursementSummary(year: $year) { year reimbursedCents outOfPocketCents }
-  }
-}"""
+from api.graphql.persisted import PACKAGED_OPERATIONS
+
+# The patient's home page: the portal's registered operation (api/graphql/operations),
+# read from there. The reference endpoint returns this exact shape.
+DASHBOARD = (PACKAGED_OPERATIONS / "portal" / "Dashboard.graphql").read_text(encoding="utf-8").strip()
 # What the reference's agenda keeps, as the filter above says.
 DASHBOARD_AGENDA_STATUSES = ("DUE", "UPCOMING")
 DASHBOARD_DOCUMENTS = 20

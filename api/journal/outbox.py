@@ -64,16 +64,20 @@ async def emit(
     )
 
 
+# The columns of a PendingEvent, in its order.
+PENDING_COLUMNS = (
+    OutboxEvent.id,
+    OutboxEvent.patient_id,
+    OutboxEvent.kind,
+    OutboxEvent.payload,
+    OutboxEvent.created_at,
+    OutboxEvent.attempts,
+)
+
+
 async def pending(connection: AsyncConnection, *, limit: int = 100) -> list[PendingEvent]:
     rows = await connection.execute(
-        select(
-            OutboxEvent.id,
-            OutboxEvent.patient_id,
-            OutboxEvent.kind,
-            OutboxEvent.payload,
-            OutboxEvent.created_at,
-            OutboxEvent.attempts,
-        )
+        select(*PENDING_COLUMNS)
         .where(OutboxEvent.delivered_at.is_(None))
         .order_by(OutboxEvent.created_at, OutboxEvent.id)
         .limit(limit)

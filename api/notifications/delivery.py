@@ -25,7 +25,7 @@ from sqlalchemy import or_, select, update
 from api.access.models import AccessPreferences
 from api.db import Database, utcnow
 from api.journal.models import OutboxEvent
-from api.journal.outbox import FACTS, PendingEvent
+from api.journal.outbox import FACTS, PENDING_COLUMNS, PendingEvent
 from api.notifications.messages import notice
 from api.settings import Settings
 
@@ -69,15 +69,7 @@ class SmtpSender:
 
 def _claim(now: object, max_attempts: int, postgres: bool) -> object:
     query = (
-        select(
-            OutboxEvent.id,
-            OutboxEvent.patient_id,
-            OutboxEvent.kind,
-            OutboxEvent.payload,
-            OutboxEvent.created_at,
-            OutboxEvent.attempts,
-            AccessPreferences.notification_email,
-        )
+        select(*PENDING_COLUMNS, AccessPreferences.notification_email)
         .outerjoin(AccessPreferences, AccessPreferences.patient_id == OutboxEvent.patient_id)
         .where(
             OutboxEvent.delivered_at.is_(None),
@@ -110,7 +102,7 @@ async def deliver(database: Database, settings: Settings, send: Send, *, limit: 
             ).first()
             if row is None:
                 break
-            event = PendingEvent(*row[:6])
+            event = PendingEvent(*row[: len(PENDING_COLUMNS)])
             done = {"delivered_at": utcnow(), "attempts": event.attempts + 1, "next_attempt_at": None}
             if row.notification_email is None:
                 report.without_address += 1

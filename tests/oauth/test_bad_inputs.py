@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 from sqlalchemy import update
 
@@ -13,19 +12,6 @@ from api.db import utcnow
 from api.oauth.models import AuthorizationCode
 from api.oauth.secrets import digest
 from tests.oauth.flow import REDIRECT_URI, Flow, hidden, redirect_query, referenced_app
-
-
-@pytest.fixture
-async def browser(app):
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
-        yield client
-
-
-@pytest.fixture
-async def app_flow(browser, gql, database) -> Flow:
-    manifest = await referenced_app(gql, database, scopes=["agenda:read", "profile:read"])
-    return Flow(browser, manifest.client_id)
 
 
 async def test_an_unknown_client_gets_our_error_page_and_no_redirect(browser) -> None:

@@ -52,19 +52,6 @@ VIEWER = "{ viewer { kind } }"
 
 
 @pytest.fixture
-async def browser(app):
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
-        yield client
-
-
-@pytest.fixture
-async def app_flow(browser, gql, database) -> Flow:
-    manifest = await referenced_app(gql, database, scopes=["agenda:read", "profile:read"])
-    return Flow(browser, manifest.client_id)
-
-
-@pytest.fixture
 async def other_flow(browser, gql, database) -> Flow:
     """A second app with the same redirect URI: the other side of a mix-up."""
     manifest = await referenced_app(gql, database, scopes=["agenda:read", "profile:read"])
