@@ -26,8 +26,8 @@ change what they touch (block a professional, end a delegation, delete a documen
 an app...) where no other test looks: every mutation of the schema is generated, none is
 left out.
 
-ESPACE_FUZZ_EXAMPLES sets the queries per persona (default 100, for CI; mutations: half as many); the
-nightly-style run is `ESPACE_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py`. Examples are
+ESPACE_FUZZ_EXAMPLES sets the queries per persona (default 200, for CI; mutations: half as
+many); the nightly-style run is `ESPACE_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py`. Examples are
 derandomized and no example database is kept: a run is reproducible.
 """
 
@@ -73,7 +73,7 @@ from tests.conftest import TEST_DATABASE_ENV, _create_postgres_database, _drop_p
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = graphql.build_schema((ROOT / "schema.graphql").read_text(encoding="utf-8"))
-EXAMPLES = int(os.environ.get("ESPACE_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("ESPACE_FUZZ_EXAMPLES", "200"))
 MUTATION_EXAMPLES = max(1, EXAMPLES // 2)
 
 FUZZ = settings(
