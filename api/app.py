@@ -80,6 +80,22 @@ def _cors(settings: Settings) -> list[Middleware]:
     ]
 
 
+def _middleware(settings: Settings, rate_limits: RateLimits) -> list[Middleware]:
+    """Outermost first: the request id, headers, CORS, rate limits per address, body size."""
+    return [
+        Middleware(RequestIdMiddleware),
+        Middleware(SecurityHeadersMiddleware, production=settings.is_production),
+        *_cors(settings),
+        Middleware(RateLimitMiddleware, limits=rate_limits),
+        Middleware(
+            BodySizeLimitMiddleware,
+            max_bytes=settings.request_max_bytes,
+            # The document, plus room for the operation and the multipart framing.
+            upload_max_bytes=settings.upload_max_bytes + settings.request_max_bytes,
+        ),
+    ]
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     """The whole service for `settings`; pass `database` to share an engine (tests)."""
     settings = settings or Settings()
@@ -136,6 +152,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             with contextlib.suppress(asyncio.CancelledError):
                 await relay
         await bus.close()
+        await rate_limits.close()
         if owns_database:
             await database.dispose()
 
@@ -154,19 +171,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ]
     if not settings.is_production:
         routes.append(Route("/", home, methods=["GET"]))
-    middleware = [
-        Middleware(RequestIdMiddleware),
-        Middleware(SecurityHeadersMiddleware, production=settings.is_production),
-        *_cors(settings),
-        Middleware(RateLimitMiddleware, limits=rate_limits),
-        Middleware(
-            BodySizeLimitMiddleware,
-            max_bytes=settings.request_max_bytes,
-            # The document, plus room for the operation and the multipart framing.
-            upload_max_bytes=settings.upload_max_bytes + settings.request_max_bytes,
-        ),
-    ]
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=_middleware(settings, rate_limits), lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
     app.state.oauth = oauth

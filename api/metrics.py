@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import os
 import re
+from collections.abc import Awaitable, Callable
 from threading import Lock
 
 from prometheus_client import (
@@ -110,7 +111,7 @@ async def _outbox_backlog(database: Database) -> None:
     OUTBOX_BACKLOG.set(int(pending or 0))
 
 
-def metrics_route(settings: Settings, database: Database):  # noqa: ANN201 - a Starlette endpoint
+def metrics_route(settings: Settings, database: Database) -> Callable[[Request], Awaitable[Response]]:
     """The /metrics endpoint of this app."""
 
     async def metrics(request: Request) -> Response:

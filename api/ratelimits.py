@@ -19,6 +19,7 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
+from redis.asyncio import ConnectionPool
 
 from api.errors import RateLimited
 from api.identity.principal import Principal, PrincipalKind
@@ -59,21 +60,26 @@ class Rules:
         )
 
 
-def storage_for(settings: Settings) -> Storage:
-    url = settings.rate_limit_storage
-    if url == "memory":
-        return MemoryStorage()
-    # redis://host:port/db -> the async redis-py implementation.
-    return storage_from_string(f"async+{url}", implementation="redispy")
-
-
 class RateLimits:
     """The limits of one process (shared through Redis when configured)."""
 
-    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.rules = Rules.of(settings)
-        self.storage = storage or storage_for(settings)
+        url = settings.rate_limit_storage
+        # Our own pool for Redis, so that closing the app closes its connections.
+        self._redis: ConnectionPool | None = None
+        if url == "memory":
+            self.storage: Storage = MemoryStorage()
+        else:
+            self._redis = ConnectionPool.from_url(url)
+            self.storage = storage_from_string(
+                f"async+{url}", implementation="redispy", connection_pool=self._redis
+            )
         self._limiter = SlidingWindowCounterRateLimiter(self.storage)
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.disconnect()
 
     async def _take(self, rule: RateLimitItem, key: str, what: str, cost: int = 1) -> None:
         if cost <= 0:

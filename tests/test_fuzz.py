@@ -69,7 +69,12 @@ from api.hooks import run_hooks
 from api.identity.dev_tokens import find_account, mint_development_token
 from api.migrations import upgrade
 from api.settings import Settings
-from tests.conftest import TEST_DATABASE_ENV, _create_postgres_database, _drop_postgres_database
+from tests.conftest import (
+    SUITE_RATE_LIMITS,
+    TEST_DATABASE_ENV,
+    _create_postgres_database,
+    _drop_postgres_database,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = graphql.build_schema((ROOT / "schema.graphql").read_text(encoding="utf-8"))
@@ -255,7 +260,15 @@ async def world(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
     server = os.environ.get(TEST_DATABASE_ENV)
     folder = tmp_path_factory.mktemp("fuzz")
     url = await _create_postgres_database(server) if server else f"sqlite+aiosqlite:///{folder / 'fuzz.db'}"
-    own = settings.model_copy(update={"var_dir": folder, "database_url": url})
+    # A new Settings, not a copy: a copy would keep the suite's cached database URL and folder.
+    own = Settings(
+        _env_file=None,
+        var_dir=folder,
+        database_url=url,
+        env="development",
+        plugin_hooks_interval=0,
+        **SUITE_RATE_LIMITS,
+    )
     database = Database(own)
     try:
         await upgrade(database)

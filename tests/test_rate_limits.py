@@ -214,9 +214,13 @@ async def test_limits_in_redis_are_shared_by_every_process(settings) -> None:
     await first.request_from(ip, oauth=False)
     await second.request_from(ip, oauth=False)
     await first.request_from(ip, oauth=False)
-    with pytest.raises(Refused, match="Too many requests") as refused:
-        await second.request_from(ip, oauth=False)
-    assert refused.value.retry_after >= 1
+    try:
+        with pytest.raises(Refused, match="Too many requests") as refused:
+            await second.request_from(ip, oauth=False)
+        assert refused.value.retry_after >= 1
+    finally:
+        await first.close()
+        await second.close()
 
 
 @pytest.mark.parametrize(
