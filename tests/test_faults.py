@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import signal
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -82,8 +83,15 @@ async def _deposit_until_acknowledged(client, token, patient, key: str, seen: se
     raise AssertionError(f"deposit {key} never acknowledged")
 
 
+@pytest.fixture
+async def fresh_pool_after(database) -> AsyncIterator[None]:
+    """The drops end the suite's own pooled connections too: the tests after start afresh."""
+    yield
+    await database.engine.dispose()
+
+
 async def test_deposits_survive_the_database_dropping_every_connection(
-    client, database, settings, gql, token_of
+    client, database, settings, gql, token_of, fresh_pool_after
 ) -> None:
     patient = await factories.make_patient(database)
     token = await token_of(patient)
