@@ -86,7 +86,8 @@ def dashboard_year() -> int:
     return paris_today().year
 
 
-async def _patient_accounts(database: Database, count: int, exclude: uuid.UUID) -> list[AccountRecord]:
+async def patient_accounts(database: Database, count: int, exclude: uuid.UUID) -> list[AccountRecord]:
+    """`count` patients' accounts, the same sample each time, `exclude`'s left out."""
     async with database.read() as connection:
         rows = await connection.execute(
             text(
@@ -174,7 +175,7 @@ async def build(
     year = dashboard_year()
     made: dict[str, Scenario] = {}
     if "dashboard" in names or "reference" in names:
-        accounts = await _patient_accounts(database, sample, dataset.chronic_patient_id)
+        accounts = await patient_accounts(database, sample, dataset.chronic_patient_id)
         for account in accounts:
             await refresh(database, account.patient_id)  # type: ignore[arg-type]
         patient_tokens = [mint_development_token(settings, tokens, account) for account in accounts]
