@@ -37,30 +37,39 @@ Fragments = Mapping[str, FragmentDefinitionNode]
 CONNECTION_WRAPPERS = frozenset({"edges", "node"})
 
 
+def fields_of(
+    selection_set: SelectionSetNode | None, fragments: Fragments, seen: frozenset[str] = frozenset()
+) -> Iterator[tuple[FieldNode, frozenset[str]]]:
+    """The fields of one selection set, inline fragments and spreads expanded where they
+    stand, each with the fragments entered to reach it (a cycle is entered once)."""
+    if selection_set is None:
+        return
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            yield selection, seen
+        elif isinstance(selection, InlineFragmentNode):
+            yield from fields_of(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is not None and name not in seen:
+                yield from fields_of(fragment.selection_set, fragments, seen | {name})
+
+
 def selection_depth(
     selection_set: SelectionSetNode | None, fragments: Fragments, seen: frozenset[str] = frozenset()
 ) -> int:
     """The deepest chain of fields below a selection set; introspection is not
     counted, nor a connection's `edges` and `node` wrappers."""
-    if selection_set is None:
-        return 0
     deepest = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            if selection.name.value.startswith("__"):
-                continue
-            # A connection's `edges { node { ... } }` is one level of data, not three:
-            # without this, two nested lists (threads, their messages) hit the limit.
-            wrapper = selection.name.value in CONNECTION_WRAPPERS and not selection.arguments
-            level = 0 if wrapper else 1
-            deepest = max(deepest, level + selection_depth(selection.selection_set, fragments, seen))
-        elif isinstance(selection, InlineFragmentNode):
-            deepest = max(deepest, selection_depth(selection.selection_set, fragments, seen))
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in seen:
-                deepest = max(deepest, selection_depth(fragment.selection_set, fragments, seen | {name}))
+    for field, entered in fields_of(selection_set, fragments, seen):
+        if field.name.value.startswith("__"):
+            continue
+        # A connection's `edges { node { ... } }` is one level of data, not three:
+        # without this, two nested lists (threads, their messages) hit the limit.
+        wrapper = field.name.value in CONNECTION_WRAPPERS and not field.arguments
+        level = 0 if wrapper else 1
+        deepest = max(deepest, level + selection_depth(field.selection_set, fragments, entered))
     return deepest
 
 
@@ -68,20 +77,10 @@ def alias_count(
     selection_set: SelectionSetNode | None, fragments: Fragments, seen: frozenset[str] = frozenset()
 ) -> int:
     """Aliases used below a selection set, fragments counted where they are spread."""
-    if selection_set is None:
-        return 0
-    total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            total += (selection.alias is not None) + alias_count(selection.selection_set, fragments, seen)
-        elif isinstance(selection, InlineFragmentNode):
-            total += alias_count(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in seen:
-                total += alias_count(fragment.selection_set, fragments, seen | {name})
-    return total
+    return sum(
+        (field.alias is not None) + alias_count(field.selection_set, fragments, entered)
+        for field, entered in fields_of(selection_set, fragments, seen)
+    )
 
 
 def field_count(
@@ -89,21 +88,15 @@ def field_count(
 ) -> int:
     """Fields selected, fragments counted where they are spread; what an introspection
     field selects is not counted (GraphiQL's own query is large, and bounded)."""
-    if selection_set is None:
-        return 0
-    total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            introspection = selection.name.value in ("__schema", "__type")
-            total += 1 + (0 if introspection else field_count(selection.selection_set, fragments, seen))
-        elif isinstance(selection, InlineFragmentNode):
-            total += field_count(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in seen:
-                total += field_count(fragment.selection_set, fragments, seen | {name})
-    return total
+    return sum(
+        1
+        + (
+            0
+            if field.name.value in ("__schema", "__type")
+            else field_count(field.selection_set, fragments, entered)
+        )
+        for field, entered in fields_of(selection_set, fragments, seen)
+    )
 
 
 def directive_count(node: Node) -> int:
